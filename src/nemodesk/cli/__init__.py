@@ -1,0 +1,1 @@
+"""nemodesk-cli: headless commands."""
