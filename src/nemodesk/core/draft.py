@@ -509,4 +509,4 @@ class Draft(_View):
 
 def _tidy(v: float) -> float | int:
     """Whole milliseconds as int so the JSON stays readable."""
-    return int(round(v)) if abs(v - round(v)) < 1e-6 else v
+    return round(v) if abs(v - round(v)) < 1e-6 else v
