@@ -1,0 +1,202 @@
+"""Build the packaged NemoDesk for this platform: `python3 run.py build` (runs this file).
+
+1. Make a clean virtual environment in build/venv and install NemoDesk into it (not editable) with the
+   pinned constraints and PyInstaller, so the bundle holds exactly the pinned packages and nothing a
+   developer happened to install.
+2. Run PyInstaller with packaging/nemodesk.spec (onedir, windowed).
+3. Pack the platform's archive under dist/: a zip on Windows, a zip made by `ditto` that keeps the bundle's
+   symlinks on macOS, a tar.gz on Linux. Print the sizes.
+
+Options: --reuse-venv skips step 1 when build/venv already matches the pins (for iterating on the spec);
+--self-test runs the frozen app's self-test (offscreen) after packing and fails the build if it fails.
+Standard library only: it must run before anything is installed in the build environment.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tarfile
+import time
+import venv
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BUILD = ROOT / "build"
+VENV = BUILD / "venv"
+DIST = ROOT / "dist"
+SPEC = ROOT / "packaging" / "nemodesk.spec"
+sys.path.insert(0, str(ROOT / "packaging"))
+import bundle_config as cfg  # noqa: E402
+
+IS_WIN = sys.platform == "win32"
+IS_MAC = sys.platform == "darwin"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if IS_WIN else "bin/python")
+
+
+def step(msg: str) -> None:
+    print(f"== {msg}", flush=True)
+
+
+def pins_digest() -> str:
+    h = hashlib.sha256()
+    for f in ("pyproject.toml", "requirements/constraints.txt"):
+        h.update((ROOT / f).read_bytes())
+    return h.hexdigest()
+
+
+def make_venv(reuse: bool) -> None:
+    """A fresh environment with only NemoDesk's pinned run-time packages and PyInstaller."""
+    stamp = VENV / ".nemodesk-build"
+    if reuse and stamp.exists() and stamp.read_text() == pins_digest() and venv_python().exists():
+        step(f"reusing {VENV.relative_to(ROOT)} (pins unchanged)")
+        return
+    if VENV.exists():
+        shutil.rmtree(VENV)
+    step(f"creating a clean virtual environment in {VENV.relative_to(ROOT)}")
+    venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    constraints = ["-c", str(ROOT / "requirements" / "constraints.txt")]
+    # setuptools builds the wheel in build/lib and never deletes files there: a module removed from src/
+    # would ship from a stale copy.
+    for stale in [BUILD / "lib", *BUILD.glob("bdist.*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+    step("installing NemoDesk and PyInstaller with the pinned constraints")
+    subprocess.run([*pip, *constraints, f"{ROOT}[build]"], check=True, cwd=BUILD)
+    stamp.write_text(pins_digest())
+
+
+def run_pyinstaller() -> None:
+    step("running PyInstaller")
+    env = dict(os.environ, PYTHONHASHSEED="0", PYTHONDONTWRITEBYTECODE="1")
+    env.pop("PYTHONPATH", None)  # the bundle must come from build/venv only
+    subprocess.run(
+        [
+            str(venv_python()),
+            "-m",
+            "PyInstaller",
+            "--noconfirm",
+            "--clean",
+            "--log-level",
+            "WARN",
+            "--distpath",
+            str(DIST),
+            "--workpath",
+            str(BUILD / "pyinstaller"),
+            str(SPEC),
+        ],
+        check=True,
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def bundle_dir() -> Path:
+    """What gets archived: NemoDesk.app on macOS, the onedir folder elsewhere."""
+    return DIST / (f"{cfg.APP_NAME}.app" if IS_MAC else cfg.APP_NAME)
+
+
+def executable() -> Path:
+    if IS_MAC:
+        return bundle_dir() / "Contents" / "MacOS" / cfg.exe_name()
+    return bundle_dir() / (cfg.exe_name() + (".exe" if IS_WIN else ""))
+
+
+def archive_name() -> str:
+    osname = {"win32": "windows", "darwin": "macos"}.get(sys.platform, "linux")
+    machine = platform.machine().lower().replace("amd64", "x86_64").replace("aarch64", "arm64")
+    ext = "tar.gz" if osname == "linux" else "zip"
+    return f"{cfg.APP_NAME}-{cfg.version()}-{osname}-{machine}.{ext}"
+
+
+def make_archive() -> Path:
+    """Pack the bundle; the archive is written beside its final name and renamed when complete."""
+    src = bundle_dir()
+    out = DIST / archive_name()
+    tmp = out.with_name(out.name + ".part")
+    tmp.unlink(missing_ok=True)
+    step(f"packing {out.relative_to(ROOT)}")
+    if IS_MAC:
+        # ditto keeps the symlinks inside Qt's frameworks and the bundle's extended attributes; a plain
+        # zip would copy each symlink's target and break the code signature.
+        subprocess.run(
+            ["ditto", "-c", "-k", "--sequesterRsrc", "--keepParent", str(src), str(tmp)], check=True
+        )
+    elif IS_WIN:
+        with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as z:
+            for path in sorted(src.rglob("*")):
+                z.write(path, path.relative_to(src.parent))
+    else:
+        with tarfile.open(tmp, "w:gz", compresslevel=9) as t:
+            t.add(src, arcname=src.name)
+    tmp.replace(out)
+    return out
+
+
+def tree_size(path: Path) -> tuple[int, int]:
+    """Bytes and file count of a folder, counting symlinks as links (as they unpack), not their targets."""
+    total = files = 0
+    for p in path.rglob("*"):
+        if p.is_symlink():
+            total += len(os.readlink(p))
+        elif p.is_file():
+            total += p.stat().st_size
+            files += 1
+    return total, files
+
+
+def run_self_test() -> dict:
+    exe = executable()
+    report = BUILD / "selftest-report.json"
+    report.unlink(missing_ok=True)
+    step(f"self-test: {exe.relative_to(ROOT)} --self-test")
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    env.pop("PYTHONPATH", None)
+    proc = subprocess.run([str(exe), "--self-test", "--report", str(report)], env=env, timeout=600)
+    data = json.loads(report.read_text(encoding="utf-8")) if report.exists() else {"ok": False, "checks": []}
+    for c in data.get("checks", []):
+        print(f"   {'PASS' if c['ok'] else 'FAIL'}  {c['name']:<12} {c['seconds']:6.2f}s  {c['detail']}")
+    data["exit_code"] = proc.returncode
+    return data
+
+
+def main(argv: list[str]) -> int:
+    ap = argparse.ArgumentParser(
+        prog="run.py build", description="Build the packaged NemoDesk for this platform."
+    )
+    ap.add_argument("--reuse-venv", action="store_true", help="keep build/venv if the pins have not changed")
+    ap.add_argument("--self-test", action="store_true", help="run the frozen app's self-test after packing")
+    args = ap.parse_args(argv)
+    t0 = time.monotonic()
+    BUILD.mkdir(exist_ok=True)
+    make_venv(args.reuse_venv)
+    t_venv = time.monotonic() - t0
+    run_pyinstaller()
+    t_freeze = time.monotonic() - t0 - t_venv
+    archive = make_archive()
+    size, files = tree_size(bundle_dir())
+    print(f"bundle   {bundle_dir().relative_to(ROOT)}: {size / 1e6:.1f} MB in {files} files")
+    print(f"archive  {archive.relative_to(ROOT)}: {archive.stat().st_size / 1e6:.1f} MB")
+    print(f"time     venv {t_venv:.0f}s, PyInstaller {t_freeze:.0f}s, total {time.monotonic() - t0:.0f}s")
+    print(f"run it:  {executable().relative_to(ROOT)}")
+    if args.self_test:
+        result = run_self_test()
+        if not result.get("ok") or result["exit_code"] != 0:
+            print(f"self-test FAILED (exit {result['exit_code']})", flush=True)
+            return 1
+        print("self-test passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
