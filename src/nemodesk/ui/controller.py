@@ -1,0 +1,659 @@
+"""AppController: the one place that builds NemoDesk's objects and connects them (the app wiring).
+
+Widgets never build clients, start engines or talk to the network themselves: they read the
+controller's state, call its methods and listen to its signals. Everything network-bound runs as a task
+on the qasync loop; the controller keeps a reference to every task it creates (an unreferenced asyncio
+task can be garbage-collected mid-flight) and cancels them in `aclose()`.
+
+Stable API for widgets (the timeline, preview and export queue rely on it; keep it stable):
+
+- `controller.draft -> Draft | None`: the current draft (the one source of truth for the timeline).
+- `controller.draftChanged(object)`: emitted with the new `Draft` (or None when a new session starts).
+- `await controller.send_message(text)`: one chat turn (or a locally routed command). The chat and the
+  timeline's direct edits both use it; it refreshes `draft` afterwards. `controller.submit(text)` does
+  the same as a task the controller owns (for plain slots).
+- `controller.resolve_media(src) -> Path | None`: the user's original file for a draft `src` (a media id
+  or URL from an upload), so the compositor can draw local files; None when not known locally.
+- `controller.client`: the NemoClient of the current backend (None until the backend is ready).
+- `controller.session_id -> str | None`, `controller.backend_name -> "local" | "cloud"`.
+- `controller.exportRequested()`: the user asked to export (chat route, GUI-speak link, menu).
+- `controller.showTimelineRequested()`: bring the timeline into view.
+- `controller.backendStatus(state, text)`: state is "starting" | "ready" | "failed"; text is for people.
+- `controller.runner`: the TaskRunner for CPU work off the GUI thread.
+- `controller.settings`: the AppSettings (QSettings in paths.config_dir()).
+
+Chat-turn signals (the chat pane is their view): turnStarted(str), agentText(str text_so_far, bool final),
+activity(str), notice(str), appReply(str), errorShown(str), turnFinished(), busyChanged(bool).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import logging
+from collections.abc import Awaitable, Iterable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, QSettings, Signal
+
+from nemodesk.core import paths
+from nemodesk.core.diff import draft_diff
+from nemodesk.core.draft import Draft, DraftError
+from nemodesk.core.errors import UserError
+from nemodesk.core.routing import Route, route
+from nemodesk.core.summary import timeline_summary
+from nemodesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+CLOUD_URL = "https://mega-api-prod.nemovideo.ai"
+STILL_WORKING_S = 120.0  # nemo-protocol.md: tell the user every 2 minutes of keep-alives
+LOW_CREDITS = 20
+
+
+class AppSettings:
+    """The user's settings, in an INI file under paths.config_dir() (never the registry or ~/.config)."""
+
+    def __init__(self, path: Path | None = None):
+        self.path = path or (paths.config_dir() / "nemodesk.ini")
+        self.q = QSettings(str(self.path), QSettings.Format.IniFormat)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        v = self.q.value(key, default)
+        if isinstance(default, bool) and isinstance(v, str):
+            return v.lower() in ("1", "true", "yes")
+        if isinstance(default, int) and not isinstance(default, bool) and isinstance(v, str):
+            try:
+                return int(float(v))
+            except ValueError:
+                return default
+        if isinstance(default, float) and isinstance(v, str):
+            try:
+                return float(v)
+            except ValueError:
+                return default
+        return v
+
+    def set(self, key: str, value: Any) -> None:
+        self.q.setValue(key, value)
+        self.q.sync()
+
+    # The settings the dialog edits.
+    api_url = property(
+        lambda s: s.get("cloud/api_url", CLOUD_URL) or CLOUD_URL, lambda s, v: s.set("cloud/api_url", v)
+    )
+    backend = property(lambda s: s.get("backend", "local"), lambda s, v: s.set("backend", v))
+    output_dir = property(
+        lambda s: s.get("export/output_dir", "") or str(default_output_dir()),
+        lambda s, v: s.set("export/output_dir", v),
+    )
+    default_seconds = property(
+        lambda s: s.get("defaults/seconds", 3.0), lambda s, v: s.set("defaults/seconds", v)
+    )
+    default_transition = property(
+        lambda s: s.get("defaults/transition", "crossfade"), lambda s, v: s.set("defaults/transition", v)
+    )
+    language = property(lambda s: s.get("language", "system"), lambda s, v: s.set("language", v))
+    last_folder = property(lambda s: s.get("tray/last_folder", ""), lambda s, v: s.set("tray/last_folder", v))
+
+
+def default_output_dir() -> Path:
+    from PySide6.QtCore import QStandardPaths
+
+    movies = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.MoviesLocation)
+    return Path(movies) if movies else Path.home()
+
+
+def session_language(setting: str) -> str:
+    """The protocol's language code for the session (`en`, `zh-CN`)."""
+    if setting == "system":
+        from PySide6.QtCore import QLocale
+
+        return "zh-CN" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+    return "zh-CN" if setting.startswith("zh") else "en"
+
+
+class AppController(QObject):
+    """See the module docstring for the API widgets use."""
+
+    draftChanged = Signal(object)
+    backendStatus = Signal(str, str)  # state, human text
+    backendChanged = Signal(str)  # "local" | "cloud"
+    sessionChanged = Signal(str)
+    creditsChanged = Signal(object)  # dict(available, frozen, total, local: bool, low: bool, register_url)
+    busyChanged = Signal(bool)
+    turnStarted = Signal(str)
+    agentText = Signal(str, bool)
+    activity = Signal(str)
+    notice = Signal(str)
+    appReply = Signal(str)
+    errorShown = Signal(str)
+    turnFinished = Signal()
+    exportRequested = Signal()
+    showTimelineRequested = Signal()
+    uploadRouteRequested = Signal()
+    uploadProgress = Signal(str, float)  # path, 0..1
+    uploadDone = Signal(str, str)  # path, src
+    uploadFailed = Signal(str, str)  # path, message
+
+    def __init__(
+        self,
+        settings: AppSettings | None = None,
+        parent: QObject | None = None,
+        engine_data_dir: Path | None = None,
+    ):
+        super().__init__(parent)
+        self.settings = settings or AppSettings()
+        self.runner = TaskRunner(self)
+        self.engine_data_dir = engine_data_dir or (paths.data_dir() / "engine")
+        self.client: Any = None
+        self.engine: Any = None
+        self.identity: Any = None
+        self.session_id: str | None = None
+        self.backend_name: str = (
+            self.settings.backend if self.settings.backend in ("local", "cloud") else "local"
+        )
+        self.draft: Draft | None = None
+        self.ready = False
+        self.busy = False
+        self.credits: dict[str, Any] | None = None
+        self.media: dict[Path, str] = {}  # uploaded file -> src (media id or URL) from the upload response
+        self._src_to_path: dict[str, Path] = {}
+        self._hashes: dict[Path, str] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._turn: asyncio.Task[Any] | None = None
+        self._chat: Any = None  # the running ChatTurn
+        self._backend_task: asyncio.Task[Any] | None = None
+        self._lock: asyncio.Lock | None = None
+        self.still_working_s = STILL_WORKING_S
+        self._closed = False
+
+    # ------------------------------------------------------------------------------------------ tasks
+
+    def spawn(self, coro: Awaitable[Any], name: str = "") -> asyncio.Task[Any]:
+        """Run a coroutine as a task the controller keeps (and cancels on close); errors are reported."""
+        task = asyncio.ensure_future(coro)
+        if name:
+            task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        err = task.exception()
+        if err is None:
+            return
+        if isinstance(err, UserError):
+            self.errorShown.emit(str(err))
+        else:
+            from nemodesk.ui.error_dialog import _report
+
+            _report(type(err), err, err.__traceback__)
+
+    # ---------------------------------------------------------------------------------------- backend
+
+    def start(self) -> None:
+        """Start the chosen backend in the background (the window is already up)."""
+        if self._backend_task is not None and not self._backend_task.done():
+            self._backend_task.cancel()
+        self._backend_task = self.spawn(self._start_backend(self.backend_name), "backend")
+
+    def retry(self) -> None:
+        self.start()
+
+    def switch_backend(self, name: str) -> None:
+        if name not in ("local", "cloud") or (name == self.backend_name and self.ready):
+            return
+        self.backend_name = name
+        self.settings.backend = name
+        self.backendChanged.emit(name)
+        self.start()
+
+    async def _start_backend(self, name: str) -> None:
+        self._set_ready(False)
+        await self._close_backend()
+        try:
+            if name == "local":
+                self.backendStatus.emit("starting", self.tr("Starting the local engine…"))
+                self.engine = await self._start_engine()
+                url = self.engine.url
+            else:
+                url = self.settings.api_url
+                self.backendStatus.emit("starting", self.tr("Connecting to NemoVideo…"))
+            self.client = self._make_client(url, name)
+            await self._ensure_token()
+            await self.new_session(announce=False)
+            self._set_ready(True)
+            self.backendStatus.emit("ready", self._ready_text())
+            self.spawn(self.refresh_credits(), "credits")
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            log.warning("backend %s failed to start: %s", name, err, exc_info=not isinstance(err, UserError))
+            why = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
+            what = (
+                self.tr("The local engine could not start")
+                if name == "local"
+                else self.tr("Could not connect to NemoVideo")
+            )
+            self.backendStatus.emit("failed", f"{what}: {why}")
+
+    def _ready_text(self) -> str:
+        if self.backend_name == "local":
+            return self.tr("Local engine ready")
+        return self.tr("Connected to NemoVideo")
+
+    def _set_ready(self, ready: bool) -> None:
+        self.ready = ready
+
+    async def _start_engine(self) -> Any:
+        from nemodesk.engine.launcher import start_engine
+
+        self.engine_data_dir.mkdir(parents=True, exist_ok=True)
+        if inspect.iscoroutinefunction(start_engine):
+            return await start_engine(data_dir=self.engine_data_dir)
+        # A blocking start (spawn + wait for the URL) goes to a worker thread, never the GUI thread.
+        return await self.runner.run(start_engine, data_dir=self.engine_data_dir)
+
+    def _make_client(self, url: str, name: str) -> Any:
+        from nemodesk.core.client import NemoClient
+        from nemodesk.core.identity import Identity, TokenRecord, TokenSource
+        from nemodesk.core.redact import register_secret
+
+        local = name == "local"
+        self.identity = Identity(url, use_env=not local)
+        if local and getattr(self.engine, "token", None):
+            # The engine's per-launch token: kept in memory only (a new port each launch would otherwise
+            # leave a keyring entry per launch).
+            register_secret(self.engine.token)
+            self.identity.record = TokenRecord(self.engine.token, anonymous=False)
+            self.identity.source = TokenSource.USER
+        return NemoClient(
+            url,
+            identity=self.identity,
+            is_local=local,
+            language=session_language(self.settings.language),
+            notice_interval=self.still_working_s,
+            on_notice=self.notice.emit,
+            on_session_replaced=self._session_replaced,
+        )
+
+    def _session_replaced(self, old_id: str, new: Any) -> None:
+        self.session_id = str(new.session_id)
+        self.sessionChanged.emit(self.session_id)
+
+    async def _ensure_token(self) -> None:
+        await self.client.ensure_token()
+        notice = getattr(self.identity, "unsaved_notice", None)
+        if notice and self.backend_name == "cloud":
+            self.notice.emit(notice)
+
+    async def new_session(self, announce: bool = True) -> str:
+        """A new editing session (new project); the draft starts empty."""
+        sess = await self.client.create_session(language=session_language(self.settings.language))
+        self.session_id = str(getattr(sess, "session_id", sess))
+        self.media.clear()
+        self._src_to_path.clear()
+        self._set_draft(None)
+        self.sessionChanged.emit(self.session_id)
+        if announce:
+            self.notice.emit(self.tr("Started a new project."))
+        return self.session_id
+
+    async def _close_backend(self) -> None:
+        client, engine = self.client, self.engine
+        self.client = self.engine = None
+        self.session_id = None
+        if client is not None:
+            with contextlib.suppress(Exception):
+                await client.aclose()
+        if engine is not None:
+            await self.runner.run(engine.stop)
+
+    # ------------------------------------------------------------------------------------------ draft
+
+    def _set_draft(self, draft: Draft | None) -> None:
+        self.draft = draft
+        self.draftChanged.emit(draft)
+
+    def set_draft_local(self, draft: Draft | None) -> None:
+        """A draft from elsewhere (opened project, recovery) becomes the current one."""
+        self._set_draft(draft)
+
+    async def refresh_state(self) -> Draft | None:
+        if self.client is None or self.session_id is None:
+            return self.draft
+        state = await self.client.state(self.session_id)
+        draft = _draft_of(state)
+        if draft is not None or self.draft is not None:
+            self._set_draft(draft)
+        return draft
+
+    def resolve_media(self, src: str | None) -> Path | None:
+        """The user's own file behind a draft `src`, when this app uploaded it."""
+        if not src:
+            return None
+        p = self._src_to_path.get(src)
+        if p is not None and p.exists():
+            return p
+        # The local engine names media by content hash: `media:<sha256>` (a prefix is enough).
+        key = src.split(":", 1)[1] if src.startswith("media:") else None
+        if key:
+            for path, known in self.media.items():
+                if known == src and path.exists():
+                    return path
+            for path, sha in self._hashes.items():
+                if sha.startswith(key) and path.exists():
+                    return path
+        return None
+
+    def remember_hash(self, path: Path, sha256: str) -> None:
+        """The tray tells us each file's content hash, so `media:<sha>` ids resolve without a round trip."""
+        if sha256:
+            self._hashes[Path(path)] = sha256
+
+    # ------------------------------------------------------------------------------------------- chat
+
+    def submit(self, text: str) -> asyncio.Task[Any]:
+        """`send_message` as a task the controller owns (what the chat pane calls)."""
+        task = self.spawn(self.send_message(text), "turn")
+        self._turn = task
+        return task
+
+    def submit_route(self, name: str) -> asyncio.Task[Any]:
+        return self.spawn(self.run_route(Route(name)), f"route-{name}")
+
+    def stop_turn(self) -> None:
+        """Stop the running turn. The message is never re-sent (the service charges per message)."""
+        if self._chat is not None:
+            self._chat.cancel()  # the stream stops; the turn still ends with the state and its diff
+        elif self._turn is not None and not self._turn.done():
+            self._turn.cancel()
+
+    async def send_message(self, text: str) -> None:
+        """One user message: routed locally (export, credits, status, upload) or one agent turn."""
+        text = text.strip()
+        if not text:
+            return
+        target = route(text)
+        if target is not Route.CHAT:
+            self.turnStarted.emit(text)
+            try:
+                await self.run_route(target)
+            finally:
+                self.turnFinished.emit()
+            return
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            await self._chat_turn(text)
+
+    async def run_route(self, target: Route) -> None:
+        """The routing table's local actions (no agent, no credits)."""
+        if target is Route.EXPORT:
+            if self.draft is None:
+                await self._guard(self.refresh_state())
+            if self.draft is None or not self.draft.exportable():
+                self.appReply.emit(
+                    self.tr("There is nothing to export yet: add photos and ask for a video first.")
+                )
+                return
+            self.appReply.emit(self.tr("Exporting the video: see the export queue for progress."))
+            self.exportRequested.emit()
+        elif target is Route.CREDITS:
+            await self._guard(self.refresh_credits())
+            self.appReply.emit(self.credits_text())
+        elif target is Route.STATUS:
+            await self._guard(self.refresh_state())
+            self.appReply.emit(
+                timeline_summary(self.draft) if self.draft is not None else self.tr("The timeline is empty.")
+            )
+            self.showTimelineRequested.emit()
+        elif target is Route.UPLOAD:
+            self.appReply.emit(self.tr("Uploading the photos in the tray."))
+            self.uploadRouteRequested.emit()
+
+    async def _guard(self, coro: Awaitable[Any]) -> Any:
+        try:
+            return await coro
+        except UserError as err:
+            self.errorShown.emit(str(err))
+            return None
+
+    def _require_ready(self) -> None:
+        if not self.ready or self.client is None or self.session_id is None:
+            raise UserError(
+                self.tr("The backend is not ready yet."), self.tr("Wait for it to start, or retry.")
+            )
+
+    async def _chat_turn(self, text: str) -> None:
+        self.turnStarted.emit(text)
+        self._set_busy(True)
+        before = self.draft.copy() if self.draft is not None else None
+        end: Any = None
+        got_text = False
+        try:
+            self._require_ready()
+            got_text, end = await self._stream(text)
+        except asyncio.CancelledError:
+            self.notice.emit(self.tr("Stopped. The message was not re-sent."))
+        except UserError as err:
+            self.errorShown.emit(str(err))
+            await self._after_error(err)
+        finally:
+            self._set_busy(False)
+        after = _draft_of(_field(end, "state")) if end is not None else None
+        if after is not None:
+            self._set_draft(after)
+        else:
+            try:
+                after = await self.refresh_state()
+            except UserError as err:
+                self.errorShown.emit(str(err))
+                after = self.draft
+        if not got_text:
+            changes = list(_field(end, "diff_sentences") or []) if end is not None else []
+            changes = changes or draft_diff(before, after)
+            self.appReply.emit(
+                " ".join(changes) if changes else self.tr("The agent finished without changing the timeline.")
+            )
+        self.turnFinished.emit()
+
+    async def _stream(self, text: str) -> tuple[bool, Any]:
+        """Show one streamed turn. Returns (whether the agent said anything, the TurnEnd if one came)."""
+        got_text = False
+        live = ""
+        end: Any = None
+        self._chat = self.client.chat(self.session_id, text)
+        try:
+            async for ev in self._chat:
+                kind = type(ev).__name__
+                if kind == "TextDelta":
+                    live += ev.text
+                    self.agentText.emit(live, False)
+                elif kind == "TextFinal":
+                    live = ""
+                    got_text = got_text or bool(ev.text.strip())
+                    self.agentText.emit(ev.text, True)
+                elif kind == "Activity":
+                    if getattr(ev, "phase", "call") == "call":
+                        self.activity.emit(ev.text)
+                elif kind == "Notice":
+                    if getattr(ev, "session_id", None):
+                        self.session_id = str(ev.session_id)
+                        self.sessionChanged.emit(self.session_id)
+                    self.notice.emit(ev.text)
+                elif kind == "ChatError":
+                    self.errorShown.emit(str(ev))
+                    if getattr(ev, "error", None) is not None:
+                        await self._after_error(ev.error)
+                elif kind == "TurnEnd":
+                    end = ev
+                    got_text = got_text or bool((getattr(ev, "text", "") or "").strip())
+            if live:  # a stream that ended on partial chunks: keep what arrived
+                self.agentText.emit(live, True)
+                got_text = True
+        finally:
+            self._chat = None
+        return got_text, end
+
+    async def _after_error(self, err: UserError) -> None:
+        from nemodesk.core import nemo_errors
+
+        if isinstance(err, nemo_errors.SessionNotFound):
+            with contextlib.suppress(UserError):
+                await self.new_session(announce=True)
+        elif isinstance(err, nemo_errors.NoCredits):
+            self.spawn(self.refresh_credits(), "credits")
+
+    def _set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self.busyChanged.emit(busy)
+
+    # ---------------------------------------------------------------------------------------- credits
+
+    async def refresh_credits(self) -> dict[str, Any] | None:
+        if self.client is None:
+            return None
+        if self.backend_name == "local":
+            info: dict[str, Any] = {
+                "local": True,
+                "available": None,
+                "frozen": 0,
+                "total": None,
+                "low": False,
+            }
+        else:
+            raw = await self.client.credits()
+            info = dict(raw) if isinstance(raw, dict) else dict(vars(raw))
+            info["local"] = bool(info.get("unlimited"))
+            avail = info.get("available")
+            info["low"] = isinstance(avail, int | float) and avail < LOW_CREDITS
+        user = getattr(self.identity, "user_id", None)
+        anonymous = getattr(self.identity, "is_anonymous", False)
+        if anonymous and user:
+            from nemodesk.core.nemo_errors import REGISTER_URL
+
+            info["register_url"] = REGISTER_URL.format(user_id=user)
+        self.credits = info
+        self.creditsChanged.emit(info)
+        return info
+
+    def credits_text(self) -> str:
+        c = self.credits
+        if c is None:
+            return self.tr("Credits are not known yet.")
+        if c.get("local"):
+            return self.tr("Local engine: unlimited. Rendering on this computer costs nothing.")
+        text = (
+            self.tr("Credits: %1 available, %2 reserved.")
+            .replace("%1", _num(c.get("available")))
+            .replace("%2", _num(c.get("frozen")))
+        )
+        if c.get("low"):
+            text += " " + self.tr("You are running low.")
+            if c.get("register_url"):
+                text += " " + self.tr("Register for more: %1").replace("%1", c["register_url"])
+        return text
+
+    # ----------------------------------------------------------------------------------------- upload
+
+    def upload(self, files: Iterable[Path]) -> asyncio.Task[Any]:
+        return self.spawn(self.upload_files(list(files)), "upload")
+
+    async def upload_files(self, files: list[Path]) -> dict[Path, str]:
+        """Upload files one request each, so every file has its own progress and its own error."""
+        self._require_ready()
+        done: dict[Path, str] = {}
+        for path in files:
+            key = str(path)
+            self.uploadProgress.emit(key, 0.0)
+
+            def progress(sent: int, total: int, key: str = key) -> None:
+                self.uploadProgress.emit(key, sent / total if total else 0.0)
+
+            try:
+                result = await self.client.upload(self.session_id, [path], progress=progress)
+            except UserError as err:
+                self.uploadFailed.emit(key, str(err))
+                continue
+            src = _src_of(result, path)
+            if not src:
+                self.uploadFailed.emit(key, self.tr("The backend did not say where the file went."))
+                continue
+            self.media[Path(path)] = src
+            self._src_to_path[src] = Path(path)
+            done[Path(path)] = src
+            self.uploadDone.emit(key, src)
+        if done:
+            self.notice.emit(self.tr("%n file(s) uploaded.", "", len(done)))
+        return done
+
+    # ------------------------------------------------------------------------------------------ close
+
+    async def aclose(self) -> None:
+        """Cancel every task, close the client (before the loop ends), stop the engine and the pool."""
+        if self._closed:
+            return
+        self._closed = True
+        for t in list(self._tasks):
+            t.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._close_backend()
+        self.runner.shutdown()
+
+
+# ------------------------------------------------------------------------------- tolerant readers
+
+
+def _field(ev: Any, name: str) -> Any:
+    if isinstance(ev, dict):
+        return ev.get(name)
+    return getattr(ev, name, None)
+
+
+def _draft_of(state: Any) -> Draft | None:
+    """The draft inside a state answer, in any of the shapes the protocol lists."""
+    if state is None:
+        return None
+    if isinstance(state, Draft):
+        return state
+    draft = _field(state, "draft")
+    if isinstance(draft, Draft):
+        return draft
+    if draft is None and isinstance(state, dict):
+        inner = state.get("state") or {}
+        draft = inner.get("draft") or (inner.get("project") or {}).get("timeline_draft")
+    if not draft:
+        return None
+    try:
+        return Draft.decode(draft)
+    except DraftError as err:
+        raise UserError(f"The backend sent a timeline NemoDesk cannot read ({err}).") from err
+
+
+def _src_of(result: Any, path: Path) -> str:
+    """The media reference for an uploaded file, from any upload-answer shape."""
+    files = (
+        _field(result, "files")
+        or _field(result, "uploaded_files")
+        or (result if isinstance(result, list) else [])
+    )
+    for f in files or []:
+        raw = _field(f, "raw") or {}
+        for v in (raw.get("media_id"), _field(f, "media_id"), _field(f, "url"), raw.get("cdn_url")):
+            if v:
+                return str(v)
+    return ""
+
+
+def _num(v: Any) -> str:
+    if v is None:
+        return "?"
+    return f"{v:g}" if isinstance(v, float) else str(v)

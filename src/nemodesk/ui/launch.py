@@ -1,0 +1,137 @@
+"""`nemodesk`: the desktop app's entry point.
+
+Order matters here:
+1. Logging to the platform log dir and `sys.excepthook` come first: a windowed (frozen) app has no
+   stderr, so anything that fails later (even importing Qt) must still leave a trace in the log.
+2. PySide6 is imported before qasync (qasync picks the Qt binding that is already loaded).
+3. The window is shown before anything slow happens; the backend (the local engine, or the cloud)
+   starts afterwards on the loop with a visible status, so the window is up in well under 1.5 s.
+4. On close the controller cancels its tasks and awaits `client.aclose()` while the loop still runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import os
+import sys
+import time
+from pathlib import Path
+
+T0 = time.perf_counter()
+log = logging.getLogger("nemodesk.launch")
+
+
+def setup_logging() -> Path:
+    """A rotating, redacted log in paths.log_dir(); stderr too when there is one."""
+    from nemodesk.core import paths
+    from nemodesk.core.redact import install
+
+    path = paths.log_dir() / "nemodesk.log"
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.handlers.RotatingFileHandler(path, maxBytes=2_000_000, backupCount=3, encoding="utf-8")
+    handler.setFormatter(fmt)
+    root.addHandler(handler)
+    if sys.stderr is not None:
+        err = logging.StreamHandler()
+        err.setFormatter(fmt)
+        err.setLevel(logging.WARNING)
+        root.addHandler(err)
+    install("nemodesk", "httpx", "httpcore", "uvicorn")
+    return path
+
+
+def _log_only_hook(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
+    """Until Qt is up, an uncaught exception can only go to the log."""
+    logging.getLogger("nemodesk").critical(
+        "unexpected error before the window opened", exc_info=(exc_type, exc, tb)
+    )
+
+
+def install_translators(app, language: str) -> list:  # type: ignore[no-untyped-def]
+    """NemoDesk's own .qm and Qt's (standard buttons) for the chosen or the system language."""
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    from nemodesk.core import paths
+
+    locale = QLocale.system() if language in ("", "system") else QLocale(language)
+    if locale.language() == QLocale.Language.English:
+        return []
+    out = []
+    qt = QTranslator(app)
+    if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+        app.installTranslator(qt)
+        out.append(qt)
+    ours = QTranslator(app)
+    if ours.load(locale, "nemodesk", "_", str(paths.resources_dir() / "i18n")):
+        app.installTranslator(ours)
+        out.append(ours)
+    else:
+        log.info("no NemoDesk translation for %s", locale.name())
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    log_path = setup_logging()
+    sys.excepthook = _log_only_hook
+    log.info("starting NemoDesk (log: %s)", log_path)
+    os.environ.setdefault("QT_API", "pyside6")
+
+    import asyncio
+
+    from PySide6.QtWidgets import QApplication  # before qasync: it picks the loaded binding
+
+    # isort: split
+    import qasync
+
+    from nemodesk import __version__
+    from nemodesk.ui import theme
+    from nemodesk.ui.error_dialog import asyncio_handler, install_excepthook
+
+    theme.setup_high_dpi()
+    app = QApplication.instance() or QApplication(sys.argv if argv is None else [sys.argv[0], *argv])
+    app.setApplicationName("NemoDesk")
+    app.setApplicationDisplayName("NemoDesk")
+    app.setApplicationVersion(__version__)
+    app.setOrganizationName("NemoDesk")
+    app.setDesktopFileName("nemodesk")
+    app.setQuitOnLastWindowClosed(False)  # we quit after the controller has closed its client
+
+    from nemodesk.ui.controller import AppController, AppSettings
+
+    settings = AppSettings()
+    install_translators(app, str(settings.language))
+    theme.apply_theme(app)
+    theme.follow_os(app)
+
+    from nemodesk.ui.main_window import MainWindow
+
+    controller = AppController(settings)
+    window = MainWindow(controller)
+    install_excepthook(lambda: window)
+    window.show()
+    log.info("window shown %.0f ms after start", (time.perf_counter() - T0) * 1000)
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(asyncio_handler)
+
+    async def run() -> None:
+        closed = asyncio.Event()
+        window.closed.connect(closed.set)
+        controller.start()  # the engine starts in the background, with its status in the window
+        await closed.wait()
+        await controller.aclose()
+
+    try:
+        with loop:
+            loop.run_until_complete(run())
+    finally:
+        log.info("NemoDesk closed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
