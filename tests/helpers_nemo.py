@@ -5,7 +5,6 @@ from __future__ import annotations
 import keyring
 import keyring.backend
 import keyring.errors
-import pytest
 
 
 class MemoryKeyring(keyring.backend.KeyringBackend):
@@ -42,18 +41,19 @@ class BrokenKeyring(keyring.backend.KeyringBackend):
         raise keyring.errors.NoKeyringError("no backend")
 
 
-@pytest.fixture
-def memory_keyring():
-    previous = keyring.get_keyring()
-    kr = MemoryKeyring()
-    keyring.set_keyring(kr)
-    yield kr
-    keyring.set_keyring(previous)
+def run(coro):
+    """Run one coroutine on a fresh loop (the tests stay sync; no async plugin needed)."""
+    import asyncio
+
+    return asyncio.run(coro)
 
 
-@pytest.fixture
-def broken_keyring():
-    previous = keyring.get_keyring()
-    keyring.set_keyring(BrokenKeyring())
-    yield
-    keyring.set_keyring(previous)
+def make_client(server, **kw):
+    """A NemoClient on the test server with fast timings (every interval is injectable)."""
+    from nemodesk.core.client import NemoClient
+    from nemodesk.core.identity import Identity
+
+    opts = dict(poll_interval=0.02, retry_base=0.01, rate_limit_wait=0.05, notice_interval=30.0)
+    opts.update(kw)
+    identity = opts.pop("identity", None) or Identity(server.url)
+    return NemoClient(server.url, identity=identity, **opts)

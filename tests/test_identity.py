@@ -8,10 +8,11 @@ import uuid
 import keyring
 import pytest
 
-from helpers_nemo import broken_keyring, memory_keyring  # noqa: F401
 from nemodesk.core import identity as ident
 from nemodesk.core.identity import Identity, TokenSource
 from nemodesk.core.redact import RedactingFilter, redact, register_secret
+
+pytest_plugins = ["nemo_fixtures"]
 
 
 def test_client_id_is_persisted_and_reused(isolated_dirs):
