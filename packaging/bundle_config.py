@@ -184,6 +184,7 @@ QT_PLUGINS: dict[str, set[str] | None] = {
     "designer": set(),
     "wayland-graphics-integration-server": set(),
     "multimedia": set(),
+    "vectorimageformats": set(),  # SVG/Lottie for Qt Quick's VectorImage
 }
 
 # Qt's own translations: only the base Qt strings (file dialogs, context menus) in the languages NemoDesk

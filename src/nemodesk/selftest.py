@@ -309,7 +309,7 @@ def _render_via_api(base_url: str, out: Path) -> None:
         files = up.get("files") or up.get("uploaded_files") or []
         if not files:
             raise AssertionError(f"upload: no files in the answer {up}")
-        src = files[0].get("cdn_url") or files[0].get("url")
+        src = files[0].get("media_id") or files[0].get("cdn_url") or files[0].get("url")
         draft = Draft.new(width=RENDER_SIZE[0], height=RENDER_SIZE[1], fps=30, title="self-test")
         seg = Segment.make(
             RENDER_SECONDS * 1000,
@@ -358,8 +358,8 @@ def _render_via_api(base_url: str, out: Path) -> None:
         tmp.replace(out)
 
 
-def verify_mp4(path: Path, seconds: float, size: tuple[int, int]) -> str:
-    """Decode every frame of `path` with PyAV and check codec, size and length."""
+def verify_mp4(path: Path, seconds: float, size: tuple[int, int], *, motion: bool = True) -> str:
+    """Decode every frame of `path` with PyAV: codec, size, length, a picture in it, and (with `motion`) that it moves."""
     import av
 
     with av.open(str(path)) as container:
@@ -367,10 +367,13 @@ def verify_mp4(path: Path, seconds: float, size: tuple[int, int]) -> str:
         codec = vs.codec_context.name
         frames = 0
         last_t = 0.0
+        first = last = None
         for frame in container.decode(vs):
             if (frame.width, frame.height) != size:
                 raise AssertionError(f"frame is {frame.width}x{frame.height}, expected {size[0]}x{size[1]}")
-            frame.to_ndarray(format="rgb24")
+            last = frame.to_ndarray(format="rgb24").astype("float32")
+            if first is None:
+                first = last
             frames += 1
             if frame.time is not None:
                 last_t = frame.time
@@ -380,6 +383,10 @@ def verify_mp4(path: Path, seconds: float, size: tuple[int, int]) -> str:
         raise AssertionError(f"video codec is {codec}, expected h264")
     if abs(length - seconds) > 0.2 or frames < seconds * fps * 0.9:
         raise AssertionError(f"decoded {frames} frames, {length:.2f} s; expected {seconds:.1f} s")
+    if first is None or last is None or first.std() < 10:
+        raise AssertionError("the video is blank: the photo did not reach the frames")
+    if motion and float(abs(first - last).mean()) < 1.0:
+        raise AssertionError("first and last frames are the same: the zoom did not animate")
     return (
         f"decoded {frames} frames ({length:.2f} s, {codec}, {size[0]}x{size[1]}, {path.stat().st_size} bytes)"
     )
