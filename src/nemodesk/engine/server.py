@@ -884,8 +884,9 @@ class EngineServer(uvicorn.Server):
         self.url = url_of(config.host, self.port)
         self.engine_config = config
         self.on_ready = on_ready
+        self.app = create_app(config, self.port)
         super().__init__(uvicorn.Config(
-            create_app(config, self.port), lifespan="on", log_level="warning", access_log=False,
+            self.app, lifespan="on", log_level="warning", access_log=False,
             timeout_graceful_shutdown=5, limit_concurrency=256, server_header=False,
             timeout_keep_alive=5,
         ))  # fmt: skip
