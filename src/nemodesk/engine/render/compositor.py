@@ -62,9 +62,16 @@ class _VSeg:
 
 
 def qimage_array(img: QImage) -> np.ndarray:
-    """A (h, w, 4) uint8 view of an RGB32/ARGB32 QImage's pixels, B G R A in memory order (no copy)."""
+    """A (h, w, 4) uint8 view of an RGB32/ARGB32 QImage's pixels, B G R A in memory order (no copy).
+
+    The view does not keep the QImage alive: hold the image while using it (or see qimage_rgb)."""
     h, w, bpl = img.height(), img.width(), img.bytesPerLine()
     return np.asarray(img.constBits(), dtype=np.uint8).reshape(h, bpl)[:, : w * 4].reshape(h, w, 4)
+
+
+def qimage_rgb(img: QImage) -> np.ndarray:
+    """An (h, w, 3) RGB copy of an RGB32 QImage: for tests, thumbnails and the UI."""
+    return qimage_array(img)[..., 2::-1].copy()
 
 
 class Compositor:

@@ -124,7 +124,7 @@ def _to_8bit(im: Image.Image) -> Image.Image:
             arr = arr * 255.0
         elif top > 255.0:
             arr = arr / (65535.0 / 255.0) if top <= 65535.0 else arr * (255.0 / top)
-        return Image.fromarray(np.clip(arr + 0.5, 0, 255).astype(np.uint8), "L").convert("RGB")
+        return Image.fromarray(np.clip(arr + 0.5, 0, 255).astype(np.uint8)).convert("RGB")
     has_alpha = mode in ("LA", "PA", "La", "RGBa") or (mode == "P" and "transparency" in im.info)
     if mode == "CMYK":
         return im.convert("RGB")
