@@ -32,7 +32,7 @@ import asyncio
 import contextlib
 import inspect
 import logging
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -165,6 +165,9 @@ class AppController(QObject):
         self._tasks: set[asyncio.Task[Any]] = set()
         self._turn: asyncio.Task[Any] | None = None
         self._chat: Any = None  # the running ChatTurn
+        self._uploads: set[asyncio.Task[Any]] = set()
+        # Set by the window: the tray's files that are fine but not uploaded yet, in tray order.
+        self.pending_files: Callable[[], list[Path]] = list
         self._backend_task: asyncio.Task[Any] | None = None
         self._lock: asyncio.Lock | None = None
         self.still_working_s = STILL_WORKING_S
@@ -439,6 +442,7 @@ class AppController(QObject):
         got_text = False
         try:
             self._require_ready()
+            await self.flush_uploads()
             got_text, end = await self._stream(text)
         except asyncio.CancelledError:
             self.notice.emit(self.tr("Stopped. The message was not re-sent."))
@@ -564,7 +568,19 @@ class AppController(QObject):
     # ----------------------------------------------------------------------------------------- upload
 
     def upload(self, files: Iterable[Path]) -> asyncio.Task[Any]:
-        return self.spawn(self.upload_files(list(files)), "upload")
+        task = self.spawn(self.upload_files(list(files)), "upload")
+        self._uploads.add(task)
+        task.add_done_callback(self._uploads.discard)
+        return task
+
+    async def flush_uploads(self) -> None:
+        """Before a chat turn: wait for running uploads and send what is still waiting, so the agent
+        sees every photo the user put in the tray."""
+        if self._uploads:
+            await asyncio.gather(*self._uploads, return_exceptions=True)
+        pending = self.pending_files()
+        if pending:
+            await self.upload_files(pending)
 
     async def upload_files(self, files: list[Path]) -> dict[Path, str]:
         """Upload files one request each, so every file has its own progress and its own error."""

@@ -191,9 +191,10 @@ class MainWindow(QMainWindow):
         c.uploadDone.connect(lambda p, src: tray.set_uploaded(Path(p), src))
         c.uploadFailed.connect(lambda p, why: tray.set_upload_failed(Path(p), why))
         c.uploadRouteRequested.connect(self._upload_route)
-        c.backendStatus.connect(lambda _state, text: self.show_message(text))
+        c.backendStatus.connect(self._backend_status)
         c.backendChanged.connect(lambda _n: tray.forget_uploads())
-        c.sessionChanged.connect(lambda _sid: tray.forget_uploads())
+        c.sessionChanged.connect(lambda _sid: (tray.forget_uploads(), self._auto_upload()))
+        c.pending_files = self.pending_uploads
         c.errorShown.connect(self.show_message)
         c.showTimelineRequested.connect(lambda: self.panes["timeline"].setFocus())
         exports = self.panes["exports"]
@@ -205,6 +206,19 @@ class MainWindow(QMainWindow):
         for d in self.tray.item_data():
             if d.sha256:
                 self.controller.remember_hash(d.path, d.sha256)
+        self._auto_upload()
+
+    def _auto_upload(self) -> None:
+        """Dropped photos go to the backend as soon as all are checked, in tray order (the agent uses
+        upload order for the slideshow)."""
+        c = self.controller
+        if not c.ready or c.busy or self.tray.checking:
+            return
+        files = self.pending_uploads()
+        if files:
+            for f in files:
+                self.tray.set_upload_progress(f, 0.0)  # marks them as under way: never scheduled twice
+            c.upload(files)
 
     def _upload(self, files: list[Path]) -> None:
         if not self.controller.ready:
@@ -222,6 +236,11 @@ class MainWindow(QMainWindow):
 
     def pending_uploads(self) -> list[Path]:
         return [d.path for d in self.tray.item_data() if d.usable and not d.media_src and d.upload is None]
+
+    def _backend_status(self, state: str, text: str) -> None:
+        self.show_message(text)
+        if state == "ready":
+            self._auto_upload()
 
     def show_message(self, text: str) -> None:
         self.status_label.setText(text)

@@ -13,6 +13,7 @@ what the controller reports back (`set_upload_progress`, `set_uploaded`, `set_up
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import os
 import re
@@ -233,8 +234,13 @@ def human_size(n: float) -> str:
     return f"{n:.1f} GB"
 
 
+def _store(item: QListWidgetItem, data: TrayItem) -> None:
+    """Store a changed copy: the same object again would compare equal, and the view would not repaint."""
+    item.setData(ROLE_ITEM, dataclasses.replace(data))
+
+
 class _Delegate(QStyledItemDelegate):
-    W, H = 140, 150
+    W, H = 126, 142
 
     def sizeHint(self, option: QStyleOptionViewItem, index: QModelIndex) -> QSize:
         return QSize(self.W, self.H)
@@ -524,7 +530,7 @@ class PhotoTray(QWidget):
             else:
                 data.state, data.badge, data.reason = "ok", "", ""
         item.setToolTip(f"{path}\n{data.reason}" if data.reason else str(path))
-        item.setData(ROLE_ITEM, data)
+        _store(item, data)
         self._update_summary()
         self.changed.emit()
 
@@ -590,7 +596,7 @@ class PhotoTray(QWidget):
             if d.badge == self.tr("Duplicate") and self._twin(d.path, d.sha256) is None:
                 d.state, d.badge, d.reason = "ok", "", ""
                 item.setToolTip(str(d.path))
-                item.setData(ROLE_ITEM, d)
+                _store(item, d)
 
     def _update_summary(self) -> None:
         items = self.item_data()
@@ -619,7 +625,7 @@ class PhotoTray(QWidget):
         d: TrayItem = item.data(ROLE_ITEM)
         for k, v in changes.items():
             setattr(d, k, v)
-        item.setData(ROLE_ITEM, d)
+        _store(item, d)
         if "reason" in changes:
             item.setToolTip(f"{d.path}\n{d.reason}" if d.reason else str(d.path))
 
