@@ -44,7 +44,7 @@ def view(qtbot, qloop, photos, music):
 
 
 def test_lanes_segments_to_scale_and_transitions(view):
-    v, ctl = view
+    v, _ = view
     c = v.canvas
     assert [lane.track.tt for lane in c.lanes] == [TT_VIDEO, TT_TEXT, TT_AUDIO]
     video = [it for it in c.items if it.lane.track.tt == TT_VIDEO]

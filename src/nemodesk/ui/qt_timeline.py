@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import itertools
 import json
 import logging
 import math
@@ -253,7 +254,7 @@ class TimelineCanvas(QWidget):
                 self.items.append(SegItem(lane, p, QRectF(p.start * k, y + 3, p.segment.d * k, h - 6), lead))
                 prev_end = p.end
             if track.tt == TT_VIDEO:
-                for a, b in zip(placed, placed[1:], strict=False):
+                for a, b in itertools.pairwise(placed):
                     tr = a.segment.tr
                     if tr is None or tr.type == "cut" or tr.d <= 0:
                         continue

@@ -1,0 +1,576 @@
+"""The preview: the exact frame at the playhead, and playback of the timeline with its music.
+
+Scrubbing asks the renderer's own `Compositor` for the frame, so what the preview shows is what the export
+will contain. The compositor decodes photos and paints, which is too slow for the GUI thread, so frames are
+computed by one worker (the compositor is single-threaded by design) and only the newest request is kept:
+while the worker paints frame A the user may ask for B, C and D; when A is done only D is painted next.
+
+Play makes a quick preview render (`render(..., preview=True)`, cached by the draft's content) and plays it.
+PySide6-Essentials 6.12 ships neither QtMultimedia's QMediaPlayer nor QAudioSink (both live in
+PySide6-Addons), so unless QtMultimedia is importable the preview plays the rendered frames itself (decoded
+by PyAV on a worker thread, shown on the clock) without sound, and says so.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import queue
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QImage, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QSlider,
+    QStyle,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from nemodesk.core import paths
+from nemodesk.core.draft import Draft
+from nemodesk.ui.tasks import TaskRunner
+
+log = logging.getLogger(__name__)
+
+try:  # PySide6-Addons only; PySide6-Essentials 6.12 has no QtMultimedia
+    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+
+    HAVE_MULTIMEDIA = True
+except ImportError:  # pragma: no cover - depends on the installed wheel
+    QMediaPlayer = QAudioOutput = None  # type: ignore[assignment,misc]
+    HAVE_MULTIMEDIA = False
+
+MAX_PREVIEW_SIDE = 960
+
+
+def preview_size(draft: Draft, box: QSize, dpr: float = 1.0) -> tuple[int, int]:
+    """The frame size for a preview box: the canvas aspect, fitted in the box at the screen's pixel ratio,
+    never above MAX_PREVIEW_SIDE (the compositor's cost grows with the area)."""
+    cw, ch = draft.canvas.size
+    bw, bh = max(16, box.width() * dpr), max(16, box.height() * dpr)
+    k = min(bw / cw, bh / ch, MAX_PREVIEW_SIDE / max(cw, ch))
+    return max(2, round(cw * k / 2) * 2), max(2, round(ch * k / 2) * 2)
+
+
+def _clock(ms: float) -> str:
+    s = max(0.0, ms) / 1000
+    return f"{int(s // 60)}:{s % 60:04.1f}"
+
+
+class _FrameWorker:
+    """Owns one Compositor; only ever touched by the preview's single worker thread (tasks run one at a time)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[str, tuple[int, int]] | None = None
+        self._comp: Any = None
+
+    def frame(
+        self, key: str, draft_text: str, media: dict[str, Path], size: tuple[int, int], t_ms: float
+    ) -> QImage:
+        from nemodesk.engine.render import Compositor
+
+        if self._key != (key, size):
+            self.close()
+            draft = Draft.loads(draft_text)
+
+            def resolve(src: str) -> Path:
+                path = media.get(src)
+                if path is None:
+                    raise FileNotFoundError(src)
+                return path
+
+            self._comp = Compositor(draft, resolve, size)
+            self._key = (key, size)
+        return self._comp.frame_at(t_ms).copy()
+
+    def close(self) -> None:
+        if self._comp is not None:
+            self._comp.close()
+        self._comp, self._key = None, None
+
+
+class FrameView(QWidget):
+    """Shows one QImage, letterboxed, at the screen's pixel ratio."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.image: QImage | None = None
+        self.message = ""
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(160, 90)
+
+    def set_image(self, img: QImage | None) -> None:
+        self.image = img
+        self.update()
+
+    def image_rect(self) -> QRectF:
+        if self.image is None or self.image.isNull():
+            return QRectF()
+        dpr = self.image.devicePixelRatio() or 1.0
+        iw, ih = self.image.width() / dpr, self.image.height() / dpr
+        k = min(self.width() / iw, self.height() / ih)
+        w, h = iw * k, ih * k
+        return QRectF((self.width() - w) / 2, (self.height() - h) / 2, w, h)
+
+    def paintEvent(self, e: Any) -> None:
+        p = QPainter(self)
+        p.fillRect(self.rect(), QColor("#0d0d0f"))
+        if self.image is not None and not self.image.isNull():
+            p.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            p.drawImage(self.image_rect(), self.image)
+        if self.message:
+            p.setPen(QColor("#c8c8cc"))
+            p.drawText(
+                self.rect().adjusted(12, 12, -12, -12),
+                Qt.AlignmentFlag.AlignCenter | Qt.TextFlag.TextWordWrap,
+                self.message,
+            )
+        p.end()
+
+
+class _Player:
+    """Silent frame playback of an MP4: a PyAV thread decodes ahead into a small queue; the GUI shows by clock."""
+
+    def __init__(self, path: Path, start_ms: float = 0.0):
+        self.path = path
+        self.start_ms = start_ms
+        self.frames: queue.Queue[tuple[float, QImage] | None] = queue.Queue(maxsize=12)
+        self._stop = threading.Event()
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._decode, name="nemodesk-preview-play", daemon=False)
+        self._thread.start()
+
+    def _decode(self) -> None:
+        import av
+
+        try:
+            with av.open(str(self.path)) as c:
+                stream = c.streams.video[0]
+                stream.thread_type = "AUTO"
+                if self.start_ms > 0:
+                    c.seek(int(self.start_ms / 1000 / stream.time_base), stream=stream, backward=True)
+                for frame in c.decode(stream):
+                    t = float(frame.pts * stream.time_base) * 1000 if frame.pts is not None else 0.0
+                    if t + 40 < self.start_ms:
+                        continue
+                    arr = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
+                    h, w, _ = arr.shape
+                    img = QImage(arr.data, w, h, w * 3, QImage.Format.Format_RGB888).copy()
+                    while not self._stop.is_set():
+                        try:
+                            self.frames.put((t, img), timeout=0.1)
+                            break
+                        except queue.Full:
+                            continue
+                    if self._stop.is_set():
+                        return
+        except Exception as err:  # reported by the widget, never lost in the thread
+            self.error = err
+        finally:
+            while not self._stop.is_set():
+                try:
+                    self.frames.put(None, timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(10)
+
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
+
+class PreviewWidget(QWidget):
+    """`PreviewWidget(controller)`: frame at the playhead (scrub with the slider or `show_time(ms)`), Play/Pause.
+
+    Signals: `frameShown(t_ms)` once the frame for t is on screen, `positionChanged(t_ms)` while playing (the
+    timeline's playhead follows it), `playbackState(str)` ("rendering", "playing", "paused", "stopped").
+    """
+
+    frameShown = Signal(float)
+    positionChanged = Signal(float)
+    playbackState = Signal(str)
+
+    def __init__(self, controller: Any, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setObjectName("previewWidget")
+        self._controller = controller
+        self._runner = TaskRunner(self, max_threads=1)  # the compositor paints on one thread at a time
+        self._render_runner = TaskRunner(self, max_threads=1)  # a preview render never blocks scrubbing
+        self._frames = _FrameWorker()
+        self._draft: Draft | None = None
+        self._draft_text = ""
+        self._draft_key = ""
+        self._media: dict[str, Path] = {}
+        self._busy = False
+        self._want: float | None = None
+        self._serial = 0
+        self._shown_serial = 0
+        self.t_ms = 0.0
+        self.shown_t: float | None = None
+        self.last_error: str = ""
+        self._player: _Player | None = None
+        self._play_clock: tuple[float, float] | None = None  # (monotonic start, t at start)
+        self._render_cancel: threading.Event | None = None
+        self._render_task: int | None = None
+        self._media_player: Any = None
+        self._pending_frame: tuple[float, QImage] | None = None
+        self.state = "stopped"
+
+        self.view = FrameView(self)
+        self.view.setAccessibleName(self.tr("Preview"))
+        self.play_button = QToolButton(self)
+        self.play_button.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
+        self.play_button.setToolTip(self.tr("Play (Space)"))
+        self.play_button.setAccessibleName(self.tr("Play"))
+        self.play_button.setShortcut(Qt.Key.Key_Space)
+        self.play_button.clicked.connect(self.toggle_play)
+        self.slider = QSlider(Qt.Orientation.Horizontal, self)
+        self.slider.setAccessibleName(self.tr("Preview position"))
+        self.slider.setRange(0, 0)
+        self.slider.setSingleStep(100)
+        self.slider.setPageStep(1000)
+        self.slider.valueChanged.connect(self._slider_moved)
+        self.time_label = QLabel(_clock(0), self)
+        self.time_label.setMinimumWidth(110)
+        self.note = QLabel("", self)
+        self.note.setForegroundRole(QPalette.ColorRole.PlaceholderText)
+        self.note.setWordWrap(True)
+        row = QHBoxLayout()
+        row.setContentsMargins(6, 2, 6, 4)
+        row.addWidget(self.play_button)
+        row.addWidget(self.slider, 1)
+        row.addWidget(self.time_label)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        lay.addWidget(self.view, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.note)
+
+        self._timer = QTimer(self)
+        self._timer.setInterval(15)
+        self._timer.timeout.connect(self._tick)
+        self._debounce = QTimer(self)  # a resize asks for a new size once the user stops dragging
+        self._debounce.setSingleShot(True)
+        self._debounce.setInterval(120)
+        self._debounce.timeout.connect(lambda: self.show_time(self.t_ms))
+
+        changed = getattr(controller, "draftChanged", None)
+        if changed is not None:
+            changed.connect(self.set_draft)
+        self.set_draft(getattr(controller, "draft", None))
+
+    # -- draft
+
+    def set_draft(self, draft: Draft | None) -> None:
+        self.stop()
+        self._draft = draft
+        if draft is None or draft.duration_ms() <= 0:
+            self._draft_text, self._draft_key, self._media = "", "", {}
+            self.slider.setRange(0, 0)
+            self.view.message = self.tr("The preview appears here once the timeline has photos.")
+            self.view.set_image(None)
+            self.play_button.setEnabled(False)
+            return
+        self._draft_text = draft.dumps()
+        self._media = {}
+        resolve = getattr(self._controller, "resolve_media", None)
+        for src in dict.fromkeys(draft.media_ids()):
+            found = resolve(src) if resolve else None
+            if found is not None:
+                self._media[src] = Path(found)
+        media_sig = "|".join(f"{k}={v}" for k, v in sorted(self._media.items()))
+        self._draft_key = hashlib.sha1((self._draft_text + media_sig).encode()).hexdigest()
+        total = round(draft.duration_ms())
+        self.slider.blockSignals(True)
+        self.slider.setRange(0, max(0, total - 1))
+        self.slider.blockSignals(False)
+        self.play_button.setEnabled(True)
+        self.view.message = ""
+        self.show_time(min(self.t_ms, max(0, total - 1)))
+
+    @property
+    def duration_ms(self) -> float:
+        return self._draft.duration_ms() if self._draft is not None else 0.0
+
+    def frame_size(self) -> tuple[int, int]:
+        assert self._draft is not None
+        return preview_size(self._draft, self.view.size(), self.devicePixelRatioF())
+
+    # -- scrubbing (latest request wins)
+
+    def _slider_moved(self, value: int) -> None:
+        if self.state == "playing":
+            self.pause()
+        self.show_time(float(value))
+
+    def show_time(self, t_ms: float) -> None:
+        """Show the exact frame at t (ms). Cheap to call often: requests pile up into one."""
+        self.t_ms = max(0.0, t_ms)
+        self._sync_slider()
+        if self._draft is None or not self._draft_key:
+            return
+        self._want = self.t_ms
+        self._serial += 1
+        if not self._busy:
+            self._next_frame()
+
+    def _next_frame(self) -> None:
+        if self._want is None:
+            return
+        t, self._want = self._want, None
+        serial = self._serial
+        self._busy = True
+        args = (self._draft_key, self._draft_text, dict(self._media), self.frame_size(), t)
+        self._runner.run_task(
+            self._frames.frame,
+            *args,
+            on_result=lambda img, t=t, s=serial: self._frame_ready(img, t, s),
+            on_error=lambda err, t=t, s=serial: self._frame_failed(err, t, s),
+        )
+
+    def _frame_ready(self, img: QImage, t: float, serial: int) -> None:
+        self._busy = False
+        if serial > self._shown_serial and self._player is None:
+            self._shown_serial = serial
+            img.setDevicePixelRatio(self.devicePixelRatioF())
+            self.view.message = ""
+            self.view.set_image(img)
+            self.shown_t = t
+            self.last_error = ""
+            self.frameShown.emit(t)
+        self._next_frame()
+
+    def _frame_failed(self, err: BaseException, t: float, serial: int) -> None:
+        self._busy = False
+        self.last_error = str(err)
+        log.warning("preview frame at %.0f ms failed: %s", t, err)
+        if serial > self._shown_serial:
+            self._shown_serial = serial
+            self.view.message = self.tr("This frame cannot be shown: {0}").format(err)
+            self.view.set_image(None)
+        self._next_frame()
+
+    def frames_idle(self) -> bool:
+        return not self._busy and self._want is None
+
+    def _sync_slider(self) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(round(self.t_ms))
+        self.slider.blockSignals(False)
+        self.time_label.setText(f"{_clock(self.t_ms)} / {_clock(self.duration_ms)}")
+
+    def resizeEvent(self, e: Any) -> None:
+        super().resizeEvent(e)
+        if self._draft_key and self.state != "playing":
+            self._debounce.start()
+
+    # -- playback
+
+    def toggle_play(self) -> None:
+        if self.state in ("playing", "rendering"):
+            self.pause()
+        else:
+            self.play()
+
+    def preview_file(self) -> Path:
+        return paths.cache_dir() / "preview" / f"{self._draft_key[:24]}.mp4"
+
+    def play(self) -> None:
+        if self._draft is None or not self._draft_key:
+            return
+        out = self.preview_file()
+        if out.is_file():
+            self._start_playback(out)
+            return
+        self._set_state("rendering")
+        self.note.setText(self.tr("Preparing the preview…"))
+        cancel = threading.Event()
+        self._render_cancel = cancel
+        draft_text, media = self._draft_text, dict(self._media)
+        self._render_task = self._render_runner.run_task(
+            _render_preview,
+            draft_text,
+            media,
+            out,
+            cancel,
+            on_result=self._render_done,
+            on_error=self._render_failed,
+        )
+
+    def _render_done(self, path: Path) -> None:
+        self._render_cancel = None
+        if self.state != "rendering":
+            return
+        self._start_playback(Path(path))
+
+    def _render_failed(self, err: BaseException) -> None:
+        self._render_cancel = None
+        if self.state != "rendering":
+            return
+        self._set_state("stopped")
+        self.note.setText(self.tr("The preview could not be made: {0}").format(err))
+
+    def _start_playback(self, path: Path) -> None:
+        start = self.t_ms if self.t_ms < self.duration_ms - 100 else 0.0
+        if HAVE_MULTIMEDIA:  # pragma: no cover - not in PySide6-Essentials
+            self._play_media(path, start)
+            return
+        self.note.setText(
+            self.tr("Playing without sound: sound playback needs Qt Multimedia (PySide6-Addons).")
+        )
+        self._player = _Player(path, start)
+        self._play_clock = (time.monotonic(), start)
+        self._set_state("playing")
+        self._timer.start()
+
+    def _play_media(self, path: Path, start: float) -> None:  # pragma: no cover - needs QtMultimedia
+        from PySide6.QtCore import QUrl
+        from PySide6.QtMultimediaWidgets import QVideoWidget  # noqa: F401 - QtMultimedia present
+
+        if self._media_player is None:
+            self._media_player = QMediaPlayer(self)
+            self._audio_out = QAudioOutput(self)
+            self._media_player.setAudioOutput(self._audio_out)
+            self._sink_image = None
+            from PySide6.QtMultimedia import QVideoSink
+
+            self._video_sink = QVideoSink(self)
+            self._media_player.setVideoSink(self._video_sink)
+            self._video_sink.videoFrameChanged.connect(lambda f: self.view.set_image(f.toImage()))
+            self._media_player.positionChanged.connect(self._media_position)
+        self._media_player.setSource(QUrl.fromLocalFile(str(path)))
+        self._media_player.setPosition(int(start))
+        self._media_player.play()
+        self.note.setText("")
+        self._set_state("playing")
+
+    def _media_position(self, pos: int) -> None:  # pragma: no cover - needs QtMultimedia
+        self.t_ms = float(pos)
+        self._sync_slider()
+        self.positionChanged.emit(self.t_ms)
+        if pos >= self.duration_ms - 1:
+            self.stop()
+
+    def _tick(self) -> None:
+        """Show the newest decoded frame whose time has come; frames decoded ahead wait in `_pending_frame`."""
+        player = self._player
+        if player is None or self._play_clock is None:
+            return
+        t0, start = self._play_clock
+        now_t = start + (time.monotonic() - t0) * 1000
+        latest: tuple[float, QImage] | None = None
+        ended = False
+        while True:
+            item = self._pending_frame
+            if item is None:
+                try:
+                    got = player.frames.get_nowait()
+                except queue.Empty:
+                    break
+                if got is None:
+                    ended = True
+                    break
+                item = got
+            if item[0] > now_t:
+                self._pending_frame = item
+                break
+            self._pending_frame = None
+            latest = item
+        if latest is not None:
+            self.t_ms = latest[0]
+            img = latest[1]
+            img.setDevicePixelRatio(self.devicePixelRatioF())
+            self.view.set_image(img)
+            self.shown_t = self.t_ms
+            self._sync_slider()
+            self.positionChanged.emit(self.t_ms)
+        if ended:
+            err = player.error
+            self.stop()
+            if err is not None:
+                self.note.setText(self.tr("Playback stopped: {0}").format(err))
+
+    def pause(self) -> None:
+        if self.state == "rendering" and self._render_cancel is not None:
+            self._render_cancel.set()
+        self._stop_player()
+        if self._media_player is not None:  # pragma: no cover
+            self._media_player.pause()
+        self._set_state("paused" if self._draft_key else "stopped")
+        self.show_time(self.t_ms)
+
+    def stop(self) -> None:
+        if self._render_cancel is not None:
+            self._render_cancel.set()
+        self._stop_player()
+        if self._media_player is not None:  # pragma: no cover
+            self._media_player.stop()
+        if self.state != "stopped":
+            self._set_state("stopped")
+
+    def _stop_player(self) -> None:
+        self._timer.stop()
+        if self._player is not None:
+            self._player.stop()
+            self._player = None
+        self._pending_frame = None
+        self._play_clock = None
+
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause
+            if state in ("playing", "rendering")
+            else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_button.setIcon(self.style().standardIcon(icon))
+        self.play_button.setAccessibleName(
+            self.tr("Pause") if state in ("playing", "rendering") else self.tr("Play")
+        )
+        if state in ("stopped", "paused") and self.note.text().startswith(self.tr("Preparing")):
+            self.note.setText("")
+        self.playbackState.emit(state)
+
+    # -- life
+
+    def shutdown(self) -> None:
+        """Stop playback and rendering, wait for the worker, free the compositor. Safe to call twice."""
+        self.stop()
+        self._debounce.stop()
+        self._runner.shutdown()
+        self._render_runner.shutdown()
+        self._frames.close()
+
+    def closeEvent(self, e: Any) -> None:
+        self.shutdown()
+        super().closeEvent(e)
+
+
+def _render_preview(draft_text: str, media: dict[str, Path], out: Path, cancel: threading.Event) -> Path:
+    """The quick preview render, on the worker thread; the file appears only once complete."""
+    from nemodesk.engine.render import render
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def resolve(src: str) -> Path:
+        path = media.get(src)
+        if path is None:
+            raise FileNotFoundError(src)
+        return path
+
+    render(Draft.loads(draft_text), out, resolve=resolve, preview=True, cancel=cancel)
+    return out
