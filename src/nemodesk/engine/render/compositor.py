@@ -304,14 +304,13 @@ class Compositor:
             p.setOpacity(1.0)
         elif kind in ("slide_left", "slide_right", "slide_up"):
             dx, dy = {"slide_left": (-W, 0), "slide_right": (W, 0), "slide_up": (0, -H)}[kind]
-            p.save()
-            p.translate(dx * e, dy * e)
-            self._draw_seg(p, a, t_ms)
-            p.restore()
-            p.save()
-            p.translate(-dx * (1 - e), -dy * (1 - e))
-            self._draw_seg(p, b, t_ms)
-            p.restore()
+            # each photo clipped to its own moving canvas: a cover-fitted photo overflows the frame
+            for v, (ox, oy) in ((a, (dx * e, dy * e)), (b, (-dx * (1 - e), -dy * (1 - e)))):
+                p.save()
+                p.translate(ox, oy)
+                p.setClipRect(QRectF(0, 0, W, H))
+                self._draw_seg(p, v, t_ms)
+                p.restore()
         elif kind in ("wipe_left", "wipe_right"):
             self._draw_seg(p, a, t_ms)
             edge = W * e
