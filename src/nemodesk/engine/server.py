@@ -184,7 +184,7 @@ class Engine:
                     )
 
     def media_infos(self, session_id: str) -> list[Any]:
-        from nemodesk.engine.agent import MediaInfo
+        from nemodesk.engine.agent.model import MediaInfo
 
         out = [
             MediaInfo(m.media_id, m.name, m.blob.kind, m.blob.width, m.blob.height, m.blob.duration_ms,
@@ -456,18 +456,16 @@ async def upload(request: Request) -> Response:
     return ok({"files": entries, "session_state_applied": True})
 
 
-def _beats_of(path: Path) -> list[int] | None:
-    """Beat times (ms) of a music file, for "sync to the beat"; None when analysis is unavailable."""
+def _beats_of(path: Path) -> list[float] | None:
+    """Beat times (ms) of a music file, for "sync to the beat"; None when it has no detectable beat."""
+    from nemodesk.engine import audio_analysis
+
     try:
-        from nemodesk.engine import audio_analysis
-    except ImportError:
+        beats = audio_analysis.detect_beats(path)
+    except Exception:  # a song without a beat, or one the analysis cannot decode: not an upload error
+        log.warning("beat analysis failed for an upload", exc_info=True)
         return None
-    try:
-        beats = audio_analysis.beats_ms(path)  # type: ignore[attr-defined]
-    except Exception:
-        log.exception("beat analysis failed")
-        return None
-    return [round(b) for b in beats]
+    return [round(float(b), 1) for b in beats]
 
 
 # --------------------------------------------------------------------------------------------------- chat
@@ -528,11 +526,12 @@ class TurnResult:
 
 def _agent_turn(eng: Engine, s: Session, message: str) -> TurnResult:
     """Run the agent on the session's draft and store what it did (in a worker thread)."""
-    from nemodesk.engine.agent import AgentMemory, respond
+    from nemodesk.engine.agent.model import AgentMemory
+    from nemodesk.engine.agent.respond import respond
 
     draft = Draft.decode(json.loads(s.draft)) if s.draft else Draft.new()
-    memory = AgentMemory.from_json(s.memory) if s.memory else AgentMemory()
-    turn = respond(draft, message, eng.media_infos(s.session_id), memory)
+    memory = AgentMemory.from_json(s.memory)
+    turn = respond(draft, message, eng.media_infos(s.session_id), memory, language_hint=s.language)
     new_doc = turn.draft.encode() if turn.changed else None
     if new_doc is not None:
         eng.check_media(s.session_id, new_doc)
@@ -768,8 +767,9 @@ async def _draft_error(request: Request, exc: Exception) -> Response:
 
 def _import_bundled(eng: Engine) -> None:
     try:
-        from nemodesk.engine.agent import bundled_music
+        from nemodesk.engine.agent.music import bundled_music
     except ImportError:
+        log.warning("the agent's bundled music is not available")
         return
     try:
         path = bundled_music()

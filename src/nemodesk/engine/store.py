@@ -86,7 +86,7 @@ class Blob:
     width: int | None
     height: int | None
     duration_ms: int | None
-    beats: list[int] | None
+    beats: list[float] | None
 
 
 @dataclass(frozen=True)
@@ -273,7 +273,7 @@ class Store:
                  blob.duration_ms, None if blob.beats is None else json.dumps(blob.beats), time.time()),
             )  # fmt: skip
 
-    def set_beats(self, sha: str, beats: list[int]) -> None:
+    def set_beats(self, sha: str, beats: list[float]) -> None:
         with self._tx() as db:
             db.execute("UPDATE blobs SET beats=? WHERE sha=?", (json.dumps(beats), sha))
 
