@@ -57,3 +57,23 @@ def make_client(server, **kw):
     opts.update(kw)
     identity = opts.pop("identity", None) or Identity(server.url)
     return NemoClient(server.url, identity=identity, **opts)
+
+
+async def collect(turn) -> list:
+    """Every update of a chat turn, in order."""
+    return [u async for u in turn]
+
+
+def text_shown(updates) -> str:
+    """What a chat bubble shows: deltas appended live, each TextFinal replacing the chunks before it."""
+    from nemodesk.core.chat_events import TextDelta, TextFinal
+
+    done: list[str] = []
+    live = ""
+    for u in updates:
+        if isinstance(u, TextDelta):
+            live += u.text
+        elif isinstance(u, TextFinal):
+            done.append(u.text)
+            live = ""
+    return "\n\n".join([*done, live] if live else done)

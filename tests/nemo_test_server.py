@@ -52,6 +52,8 @@ class Faults:
     state_form: str = "draft"  # draft | project
     truncate_download: bool = False
     credits_available: int = 100
+    result_host: str | None = None  # e.g. "localhost": the result URL on another origin (a "CDN")
+    only_path: str | None = None  # when set, auth_error / rate_limit / server_error hit only this path
 
 
 @dataclass
@@ -169,8 +171,13 @@ class NemoTestServer:
         self.requests.append(rec)
         return rec
 
-    def _global_faults(self) -> Response | None:
+    def _targeted(self, path: str) -> bool:
+        return self.faults.only_path is None or self.faults.only_path == path
+
+    def _global_faults(self, path: str = "") -> Response | None:
         f = self.faults
+        if not self._targeted(path):
+            return None
         if f.rate_limit > 0:
             f.rate_limit -= 1
             headers = {"Retry-After": f.retry_after} if f.retry_after is not None else {}
@@ -182,7 +189,7 @@ class NemoTestServer:
 
     def _auth(self, rec: Recorded) -> tuple[dict[str, Any] | None, Response | None]:
         f = self.faults
-        if f.auth_error and f.auth_error_count > 0:
+        if f.auth_error and f.auth_error_count > 0 and self._targeted(rec.path):
             f.auth_error_count -= 1
             if f.auth_error == "401":
                 return None, JSONResponse({"detail": "Unauthorized"}, 401)
@@ -197,7 +204,7 @@ class NemoTestServer:
     # ------------------------------------------------------------------ auth
     async def anonymous_token(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         cid = rec.headers.get("x-client-id")
         if self.faults.reject_client_id > 0 or not cid:
@@ -213,7 +220,7 @@ class NemoTestServer:
     # ------------------------------------------------------------------ session
     async def create_session(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         info, err = self._auth(rec)
         if err:
@@ -235,7 +242,7 @@ class NemoTestServer:
     # ------------------------------------------------------------------ credits / state
     async def credits(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         _, err = self._auth(rec)
         if err:
@@ -245,7 +252,7 @@ class NemoTestServer:
 
     async def state(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         _, err = self._auth(rec)
         if err:
@@ -268,7 +275,7 @@ class NemoTestServer:
     # ------------------------------------------------------------------ upload
     async def upload(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         _, err = self._auth(rec)
         if err:
@@ -387,7 +394,7 @@ class NemoTestServer:
 
     async def run_sse(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         _, err = self._auth(rec)
         if err:
@@ -508,7 +515,7 @@ class NemoTestServer:
     # ------------------------------------------------------------------ render
     async def render_submit(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         if any(h not in rec.headers for h in ATTRIBUTION) or self.faults.export_blocked:
             return JSONResponse({"success": False, "error": "Payment required: upgrade to export"}, 402)
@@ -534,7 +541,7 @@ class NemoTestServer:
 
     async def render_status(self, request: Request) -> Response:
         rec = await self._record(request)
-        if (r := self._global_faults()) is not None:
+        if (r := self._global_faults(rec.path)) is not None:
             return r
         _, err = self._auth(rec)
         if err:
@@ -559,6 +566,8 @@ class NemoTestServer:
             data["error"] = "Renderer crashed on segment 2"
         if job["status"] == "completed":
             url = f"{self.url}/files/{rid}.mp4"
+            if self.faults.result_host:
+                url = url.replace("127.0.0.1", self.faults.result_host)
             form = self.faults.result_form
             if form == "output.url":
                 out["output"] = {"url": url}
