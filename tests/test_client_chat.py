@@ -139,7 +139,7 @@ def test_expired_token_and_rate_limit_before_the_stream_are_retried_once(nemo_se
     def setup(srv):
         srv.faults.auth_error, srv.faults.only_path = "1001", "/run_sse"
 
-    s, ups = chat(nemo_server, "slideshow", photos=photos[:1], setup=setup)
+    _s, ups = chat(nemo_server, "slideshow", photos=photos[:1], setup=setup)
     assert ups[-1].completed and nemo_server.chat_messages == ["slideshow"]
     assert len([r for r in nemo_server.requests if r.path == "/api/auth/anonymous-token"]) == 2
 
