@@ -63,10 +63,12 @@ def build_text_layer(seg: Segment, start: float, end: float, size: tuple[int, in
     align = Qt.AlignmentFlag.AlignLeft if style == "lower_third" else Qt.AlignmentFlag.AlignHCenter
     flags = int(align) | int(Qt.TextFlag.TextWordWrap)
     fm = QFontMetricsF(font)
-    box = fm.boundingRect(QRectF(0, 0, area.width(), 10 * H), flags, text)
-    pad = max(2.0, px * 0.18)  # room for the outline and the shadow
     band = style == "lower_third"
-    bw = box.width() + 2 * pad + (px if band else 0)
+    pad = max(2.0, px * 0.18)  # room for the outline and the shadow
+    extra_w = px if band else 0.0  # the lower third's coloured bar and inner margin
+    wrap = max(px, area.width() - 2 * pad - extra_w)
+    box = fm.boundingRect(QRectF(0, 0, wrap, 10 * H), flags, text)
+    bw = min(box.width() + 2 * pad + extra_w, area.width())
     bh = box.height() + 2 * pad + (px * 0.5 if band else 0)
     img = QImage(max(1, int(bw + 1)), max(1, int(bh + 1)), QImage.Format.Format_ARGB32_Premultiplied)
     img.fill(Qt.GlobalColor.transparent)
