@@ -124,6 +124,7 @@ class Engine:
     media: MediaStore
     jobs: JobManager
     bundled: dict[str, Blob] = field(default_factory=dict)  # media id -> bundled blob (music bed)
+    bundled_names: dict[str, str] = field(default_factory=dict)
     streams: int = 0
     busy_sessions: set[str] = field(default_factory=set)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
@@ -192,7 +193,7 @@ class Engine:
             for m in self.store.session_media(session_id)
         ]  # fmt: skip
         for mid, blob in self.bundled.items():
-            out.append(MediaInfo(mid, "NemoDesk music bed", blob.kind, None, None, blob.duration_ms,
+            out.append(MediaInfo(mid, self.bundled_names.get(mid, "music"), blob.kind, None, None, blob.duration_ms,
                                  beats_ms=blob.beats, bundled=True))  # fmt: skip
         return out
 
@@ -600,6 +601,8 @@ async def run_sse(request: Request) -> Response:
     async def events() -> AsyncIterator[bytes]:
         try:
             deadline = time.monotonic() + eng.config.stream_timeout_s
+            if not work.done():
+                yield b": ping\n\n"  # at once: the client knows the stream is open before any work is done
             while not work.done():
                 done, _ = await asyncio.wait({work}, timeout=eng.config.ping_interval_s)
                 if not done:
@@ -766,28 +769,23 @@ async def _draft_error(request: Request, exc: Exception) -> Response:
 
 
 def _import_bundled(eng: Engine) -> None:
-    try:
-        from nemodesk.engine.agent.music import bundled_music
-    except ImportError:
-        log.warning("the agent's bundled music is not available")
-        return
+    """Put the agent's music bed in the media store (by content, like an upload) so drafts can name it."""
+    from nemodesk.engine.agent.music import bundled_music, bundled_music_info
+
     try:
         path = bundled_music()
-    except Exception:
-        log.exception("no bundled music")
+        info = bundled_music_info()
+    except UserError as err:
+        log.warning("no bundled music: %s", err)
         return
-    if not path or not Path(path).exists():
-        return
-    blob = eng.media.import_file(Path(path))
+    blob = eng.media.import_file(path)
     eng.store.put_blob(blob)
+    if info.beats_ms:
+        eng.store.set_beats(blob.sha, [float(b) for b in info.beats_ms])
     stored = eng.store.blob(blob.sha)
-    if stored is not None and stored.beats is None and stored.kind == "audio":
-        beats = _beats_of(eng.media.path_for(blob.sha, blob.ext))
-        if beats is not None:
-            eng.store.set_beats(blob.sha, beats)
-            stored = eng.store.blob(blob.sha)
     if stored is not None:
         eng.bundled[media_id(stored.sha)] = stored
+        eng.bundled_names[media_id(stored.sha)] = info.name
 
 
 def create_app(config: EngineConfig, port: int | None = None) -> Starlette:
