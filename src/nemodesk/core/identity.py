@@ -155,6 +155,13 @@ class Identity:
         self.source = TokenSource.USER
         return self._save()
 
+    def use_session_token(self, token: str) -> None:
+        """A token for this run only (the local engine's per-launch token): never written anywhere."""
+        register_secret(token)
+        self.record = TokenRecord(token, anonymous=False)
+        self.source = TokenSource.USER
+        self.saved = False
+
     def set_user_id(self, user_id: str | None) -> None:
         if self.record is not None and user_id and self.record.user_id != user_id:
             self.record.user_id = user_id
