@@ -73,11 +73,14 @@ class _ProgressDelegate(QStyledItemDelegate):
             super().paint(painter, option, index)
             return
         bar = QStyleOptionProgressBar()
-        bar.rect = QRect(option.rect.adjusted(4, 4, -4, -4))
+        bar.rect = QRect(option.rect.adjusted(4, 3, -4, -3))
         bar.minimum, bar.maximum = 0, 1000
         bar.progress = int(max(0.0, min(1.0, float(value))) * 1000)
         bar.text = f"{round(float(value) * 100)}%"
         bar.textVisible = True
+        bar.textAlignment = Qt.AlignmentFlag.AlignCenter
+        bar.palette = option.palette
+        bar.fontMetrics = option.fontMetrics
         bar.state = option.state | QStyle.StateFlag.State_Horizontal
         style = option.widget.style() if option.widget else QApplication.style()
         style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
@@ -116,6 +119,7 @@ class ExportQueueWidget(QWidget):
         self.tree.setRootIsDecorated(False)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
+        self.tree.setStyleSheet("QTreeView::item { padding: 4px 2px; }")
         self.tree.setHeaderLabels(
             [self.tr("Name"), self.tr("Backend"), self.tr("Progress"), self.tr("ETA"), self.tr("State")]
         )
@@ -146,6 +150,7 @@ class ExportQueueWidget(QWidget):
 
         bar = QHBoxLayout()
         bar.setContentsMargins(6, 4, 6, 2)
+        bar.setSpacing(8)
         title = QLabel(self.tr("Exports"), self)
         f = title.font()
         f.setBold(True)
@@ -195,7 +200,9 @@ class ExportQueueWidget(QWidget):
         return Path(folder)
 
     def _update_folder_label(self) -> None:
-        self.folder_label.setText(self.tr("Saving to {0}").format(self.output_folder()))
+        folder = self.output_folder()
+        self.folder_label.setText(self.tr("to {0}").format(folder.name or str(folder)))
+        self.folder_label.setToolTip(self.tr("Exports are saved in {0}").format(folder))
 
     def jobs(self) -> list[ExportJob]:
         return self.store.jobs()
