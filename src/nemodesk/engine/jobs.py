@@ -180,7 +180,7 @@ class _Worker:
 class Live:
     """The latest progress of a running job (kept in memory; the store is updated about once a second)."""
 
-    progress: float = 0.0  # percent
+    progress: float = 0.0  # fraction 0..1, like Remotion Lambda's overallProgress
     eta_s: float | None = None
     saved_at: float = 0.0
 
@@ -296,7 +296,7 @@ class JobManager:
                 if kind == "progress" and msg[1] == job_id:
                     self._progress(job_id, msg[2], msg[3])
                 elif kind == "done":
-                    self.store.update_job(job_id, status="completed", progress=100.0, eta_s=0, output=msg[2])
+                    self.store.update_job(job_id, status="completed", progress=1.0, eta_s=0, output=msg[2])
                     return
                 elif kind == "cancelled":
                     self.store.update_job(job_id, status="failed", error=CANCELLED, eta_s=None)
@@ -319,7 +319,7 @@ class JobManager:
         live = self.live.get(job_id)
         if live is None:
             return
-        live.progress = round(max(0.0, min(1.0, fraction)) * 100, 1)
+        live.progress = round(max(0.0, min(1.0, fraction)), 3)
         live.eta_s = None if eta_s is None else round(float(eta_s), 1)
         now = time.monotonic()
         if now - live.saved_at >= DB_PROGRESS_EVERY_S:
