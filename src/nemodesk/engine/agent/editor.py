@@ -314,6 +314,8 @@ def finish(draft: Draft, ctx: EditContext) -> None:
 
 def do_slideshow(draft: Draft, intent: it.Slideshow, ctx: EditContext) -> tuple[Draft, Change]:
     photos = ctx.photos
+    if intent.count:
+        photos = photos[: intent.count]
     if not photos:
         raise Refusal(
             "Upload some photos first, then ask again: I make the slideshow from your photos.",

@@ -85,6 +85,7 @@ class Slideshow(Intent):
     title: str | None = None
     music: bool = True
     fx: str = "kenburns"
+    count: int | None = None  # use only the first N uploaded photos
 
 
 @_register

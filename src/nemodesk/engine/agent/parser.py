@@ -75,7 +75,7 @@ SEC_UNIT = r"\s*(?:-\s*)?(?:seconds?|secs?|s\b|秒钟?|sec\b)"
 MS_UNIT = r"\s*(?:ms|milliseconds?|毫秒)"
 MIN_UNIT = r"\s*(?:minutes?|mins?\b|分钟)"
 
-PHOTO_WORD = r"(?:photos?|images?|pictures?|pics?|slides?|shots?|clips?|segments?|frames?)"
+PHOTO_WORD = r"(?:photos?|images?|pictures?|pics?|slides?|shots?|clips?|segments?|frames?)\b"
 ZH_MEASURE = r"(?:张|个|幅|页|段|帧|图|照片|图片)"
 
 ASPECT_RULES: tuple[tuple[str, str], ...] = (
@@ -191,7 +191,7 @@ _REF_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], list[Ref]]
     (
         re.compile(
             PHOTO_WORD
-            + r"\s*(?:no\.?|number|#)?\s*(\d+(?:\s*(?:,|and|&|-|to|through)\s*\d+)*)(?!\s*(?:s\b|sec|秒|%|ms|x))"
+            + r"\s*(?:no\.?|number|#)?\s*(\d+(?:\s*(?:,|and|&|-|to|through)\s*\d+)*)(?![\d.]|\s*(?:s\b|sec|秒|%|ms|x))"
         ),
         lambda m: [Ref(pos=p) for p in _multi_positions(m.group(1).replace("and", ",").replace("&", ","))],
     ),
@@ -206,6 +206,13 @@ _REF_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], list[Ref]]
     (
         re.compile(r"第\s*(\d+)\s*(?:[、,，和与跟及]\s*第?\s*(\d+)\s*)*" + ZH_MEASURE + "?"),
         lambda m: [Ref(pos=int(x)) for x in re.findall(r"\d+", m.group(0))],
+    ),
+    (
+        re.compile(
+            r"\bthe\s+(" + "|".join(k for k in EN_ORDINALS if EN_ORDINALS[k] <= 10) + r")\b"
+            r"(?!\s+(?:time|position|place|spot|transition|\d))"
+        ),
+        lambda m: [Ref(pos=EN_ORDINALS[m.group(1)])],
     ),
     (
         re.compile(
@@ -290,7 +297,8 @@ def find_refs(text: str, ctx: ParseContext) -> tuple[list[Ref], str]:
                     break
                 before = current[i - 1] if i > 0 else " "
                 after = current[i + len(cand)] if i + len(cand) < len(current) else " "
-                if not (before.isalnum() or after.isalnum()) or not cand.isascii():
+                word_char = (before.isascii() and before.isalnum()) or (after.isascii() and after.isalnum())
+                if not word_char or not cand.isascii():
                     found.append((i, [Ref(name=name)]))
                     blank(i, i + len(cand))
                     current = "".join(chars)
@@ -349,7 +357,7 @@ def rule_show(c: Clause) -> list[Intent] | None:
 _SLIDESHOW_RE = (
     r"slide\s*-?\s*show|幻灯片|幻灯|轮播|相册视频|影集|\bmontage\b|photo\s*video|"
     r"(?:photos|images|pictures|pics|them|all)\b.*\b(?:into|to|as)\b.*\b(?:videos?|mp4|movie|clip|reel)|"
-    r"(?:make|create|build|generate|render)\s+(?:me\s+)?(?:a|an|the|my)?\s*(?:\d+\S*\s+)?(?:short\s+)?(?:video|movie|reel)\b|"
+    r"(?:make|create|build|generate|render)\s+(?:me\s+)?(?:a|an)\s+(?:\d+\S*\s+)?(?:short\s+)?(?:video|movie|reel)\b|"
     r"(?:照片|图片|相片|这些图).*(?:做成|生成|变成|合成|转成|制作).*(?:视频|短片|影片)|(?:做成|生成|制作|做)(?:一个|个)?视频"
 )
 _SINGLE_TO_VIDEO_RE = r"\b(?:photo|image|picture|pic)\b.*\b(?:into|to|as)\b.*\b(?:video|mp4|movie|clip)"
@@ -384,10 +392,18 @@ def _slideshow_options(c: Clause) -> Slideshow:
             trans = t
     fx = "kenburns"
     if c.has(
-        r"no\s+(?:effects?|motion|ken\s*burns|zoom)|without\s+(?:effects?|motion|ken\s*burns)|static|无效果|不要动效|静态"
+        r"no\s+(?:effects?|motion|ken\s*burns|zoom)|without\s+(?:effects?|motion|ken\s*burns)|无效果|不要动效"
     ):
         fx = "none"
     music = not c.has(r"(?:no|without)\s+(?:music|audio|sound|song)|不要音乐|无音乐|没有音乐|不要配乐|静音")
+    count = None
+    m = re.search(
+        r"(?:\bfirst|前)\s*(\d+)\s*(?:photos?|images?|pictures?|pics?|张|幅)?|(\d+)\s+(?:[a-z]+\s+)?(?:photos|images|pictures|pics)\b"
+        r"|(\d+)\s*(?:张|幅)(?:照片|图片|相片)?",
+        c.rest,
+    )
+    if m:
+        count = int(next(g for g in m.groups() if g))
     title = c.quote() if c.has(r"title|标题|片名|题目|名字|called|named|叫") else None
     show = Slideshow(
         aspect=_aspect(c),
@@ -397,6 +413,7 @@ def _slideshow_options(c: Clause) -> Slideshow:
         title=title,
         music=music,
         fx=fx,
+        count=count,
     )
     if total is not None:
         return show, SetTotalLength(total)  # type: ignore[return-value]
@@ -441,7 +458,7 @@ ADD_MUSIC = (
 def rule_music(c: Clause) -> list[Intent] | None:
     text = c.text
     music = c.has(MUSIC_WORDS)
-    fade = re.search(r"fade[\s-]*(in|out)|(淡入|淡出|渐入|渐出|渐强|渐弱)", text)
+    fade = re.search(r"fade[\s-]*(in|out)|(淡入|淡出|渐入|渐出|渐强|渐弱)|fade\b.*?\b(in|out)\b", text)
     volume = c.has(r"volume|音量|louder|quieter|softer|\bmute\b|静音|大声|小声|turn\s+(?:it\s+)?(?:up|down)")
     beat = c.has(r"\bbeats?\b|\bbpm\b|rhythm|tempo|卡点|踩点|节拍|节奏|鼓点")
     if beat and c.has(r"sync|match|\bon\b|\bto\b|cut|align|snap|卡点|踩点|跟|对齐|同步|配合|按"):
@@ -471,14 +488,17 @@ def rule_music(c: Clause) -> list[Intent] | None:
     elif c.percent() is not None and music and re.search(r"%|percent", text):
         out.append(SetVolume(c.percent() or 0))
     if fade:
-        both = c.has(r"fade\s*in\s*(?:and|&|/)\s*(?:fade\s*)?out|淡入淡出|渐入渐出")
+        both = c.has(r"\bin\s*(?:and|&|/)\s*(?:fade\s*)?out\b|淡入淡出|渐入渐出")
         secs = c.seconds()
         whiches = (
             ["in", "out"]
             if both
             else [
                 "in"
-                if (fade.group(1) == "in" or (fade.group(2) or "") in ("淡入", "渐入", "渐强"))
+                if (
+                    "in" in (fade.group(1), fade.group(3))
+                    or (fade.group(2) or "") in ("淡入", "渐入", "渐强")
+                )
                 else "out"
             ]
         )
@@ -770,6 +790,15 @@ def fold_into_slideshow(intents: list[Intent]) -> list[Intent]:
     out: list[Intent] = []
     show_at: int | None = None
     for it in intents:
+        if isinstance(it, Animate) and out and isinstance(out[-1], Animate):
+            prev = out[-1]  # "animate this photo, cinematic zoom, motion blur": one request in pieces
+            out[-1] = Animate(
+                fx=it.fx if it.fx != "zoom_in" else prev.fx,
+                blur=prev.blur or it.blur,
+                seconds=prev.seconds if prev.seconds is not None else it.seconds,
+                ref=prev.ref or it.ref,
+            )
+            continue
         if isinstance(it, Slideshow):
             show_at = len(out)
             out.append(it)
