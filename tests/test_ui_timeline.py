@@ -187,3 +187,32 @@ def test_screenshots_light_and_dark(view, qtbot, tmp_path):
     finally:
         app.setProperty("nemodesk_dark", None)
         theme.apply_theme(app, False)
+
+
+def test_edit_messages_are_what_the_local_agent_understands():
+    """Every message a direct edit sends (and its inverse) parses to exactly the intended intent."""
+    from nemodesk.core.draft import Segment
+    from nemodesk.engine.agent.intents import Move, Remove, RemoveMusic, RemoveText, SetDuration, Undo
+    from nemodesk.engine.agent.parser import ParseContext, RuleParser
+    from nemodesk.ui.qt_timeline import duration_edit, move_edit, remove_edit
+
+    parser, ctx = RuleParser(), ParseContext(photo_count=6)
+
+    def one(text: str):
+        parsed = parser.parse(text, ctx)
+        assert not parsed.unknown and len(parsed.intents) == 1, (text, parsed)
+        return parsed.intents[0]
+
+    _, do, undo = duration_edit(3, 4000, 2500)
+    a, b = one(do), one(undo)
+    assert isinstance(a, SetDuration) and a.seconds == 2.5 and a.refs[0].pos == 3 and not a.relative
+    assert isinstance(b, SetDuration) and b.seconds == 4
+    _, do, undo = move_edit(2, 5)
+    a, b = one(do), one(undo)
+    assert isinstance(a, Move) and (a.ref.pos, a.to) == (2, 5)
+    assert isinstance(b, Move) and (b.ref.pos, b.to) == (5, 2)
+    _, do, undo = remove_edit(Segment.make(1000), TT_VIDEO, 2)
+    assert isinstance(one(do), Remove) and one(do).refs[0].pos == 3 and isinstance(one(undo), Undo)
+    assert isinstance(one(remove_edit(Segment.make(1000), TT_AUDIO, 0)[1]), RemoveMusic)
+    title = one(remove_edit(Segment.make(1000, text="x", style="title"), TT_TEXT, 0)[1])
+    assert isinstance(title, RemoveText) and title.what == "title"
