@@ -139,3 +139,18 @@ def test_lost_session_during_chat_is_replaced_and_remembered(nemo_server, capsys
     new = store()[nemo_server.url.lower()]["session_id"]
     assert new != old and new in nemo_server.sessions and "Send your message again" in err
     assert not nemo_server.chat_messages
+
+
+def test_api_url_local_starts_the_engine(photos, capsys):
+    """`--api-url local`: the real local engine process, its per-launch token, sessions kept under "local"."""
+    pytest.importorskip("nemodesk.engine.launcher")
+    assert main(["--api-url", "local", "credits"]) == 0
+    assert capsys.readouterr().out == "Credits: unlimited (local engine)\n"
+    assert main(["--api-url", "local", "upload", str(photos[0]), str(photos[1])]) == 0
+    assert "uploaded: rocket.jpg (image)" in capsys.readouterr().out
+    sid = store()["local"]["session_id"]
+    assert main(["--api-url", "local", "chat", "turn my photos into a slideshow"]) == 0
+    out, err = capsys.readouterr()
+    assert out.strip() and "error" not in err
+    assert main(["--api-url", "local", "state"]) == 0
+    assert capsys.readouterr().out.startswith("Timeline (") and store()["local"]["session_id"] == sid

@@ -751,6 +751,7 @@ class NemoClient:
                     head = fh.read(12)
                 if len(head) < 12 or head[4:8] != b"ftyp":
                     raise ne.DownloadFailed("The service sent something that is not an MP4 video.")
+                os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; a video is an ordinary file
                 os.replace(tmp, target)
             except BaseException:
                 with contextlib.suppress(OSError):
@@ -784,6 +785,16 @@ class NemoClient:
                 progress(ExportProgress("submitted", job_id, 0.0, job.status))
         job = await self.wait_render(job_id, progress, cancel)
         return await self.download(job, target, progress, cancel)
+
+
+def _file_mode(target: Path) -> int:
+    """The mode a new file would get here (the existing target's, else 0666 minus the umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
 
 
 class _ProgressFile:
