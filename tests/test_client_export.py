@@ -120,3 +120,24 @@ def test_resume_a_job_after_restart(nemo_server, tmp_path):
 
     assert frames(run(resume())) == 12
     assert len(nemo_server.renders) == 1
+
+
+def test_unknown_job_and_anonymous_token_rate_limit_messages(nemo_server, tmp_path):
+    async def go():
+        async with make_client(nemo_server) as c:
+            await c.ensure_token()
+            await c.cancel_render("render_404")  # unknown job: nothing to cancel, no error
+            await c.export("1", tmp_path / "o.mp4", job_id="render_404")
+
+    with pytest.raises(ne.RenderFailed) as info:
+        run(go())
+    assert "no longer known" in str(info.value)
+    nemo_server.faults.rate_limit, nemo_server.faults.only_path = 2, "/api/auth/anonymous-token"
+
+    async def token():
+        async with make_client(nemo_server) as c:
+            await c.ensure_token()
+
+    with pytest.raises(ne.RateLimited) as info:
+        run(token())
+    assert "every 7 days" in str(info.value) and "token set" in str(info.value)

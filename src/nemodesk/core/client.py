@@ -395,6 +395,15 @@ class NemoClient:
                 retried_client_id = True
                 _ = self.identity.client_id  # make sure the file exists and is attached next time
                 continue
+            except ne.RateLimited as err:
+                raise ne.RateLimited(
+                    "NemoVideo gives one free token per installation every 7 days, and this one already "
+                    "has had it.",
+                    "Try again later, or set a token from your account with `nemodesk-cli token set`.",
+                    status=err.status,
+                    code=err.code,
+                    retry_after=err.retry_after,
+                ) from err
             break
         if not isinstance(data, dict) or not isinstance(data.get("token"), str):
             raise ne.ProtocolError("The service did not return a token.")
@@ -612,9 +621,14 @@ class NemoClient:
 
     async def render_status(self, job_id: str) -> RenderJob:
         """One poll. The result URL may sit in output.url, data.outputUrl or data.output.url."""
-        body = await self._request(
-            "GET", f"/api/render/proxy/lambda/{job_id}", idempotent=True, want_body=True
-        )
+        try:
+            body = await self._request(
+                "GET", f"/api/render/proxy/lambda/{job_id}", idempotent=True, want_body=True
+            )
+        except ne.SessionNotFound as err:  # a 404 here is the job, not the session
+            raise ne.RenderFailed(
+                f"The render job {job_id} is no longer known to the service.", "Export again."
+            ) from err
         raw = body if isinstance(body, dict) else {}
         ok, _, message, data = _unwrap(raw)
         data = data if isinstance(data, dict) else {}
@@ -630,7 +644,9 @@ class NemoClient:
         )
 
     async def cancel_render(self, job_id: str) -> None:
-        await self._request("POST", f"/api/render/proxy/lambda/{job_id}/cancel")
+        """Ask the service to stop a job; a job it no longer knows is as good as cancelled."""
+        with contextlib.suppress(ne.SessionNotFound):
+            await self._request("POST", f"/api/render/proxy/lambda/{job_id}/cancel")
 
     async def wait_render(
         self,
@@ -689,7 +705,9 @@ class NemoClient:
             except (ne.NemoError, httpx.HTTPError, OSError) as err:
                 log.warning("download from %s failed: %s", urlsplit(self.url(cand)).path, err)
                 last = err
-        if isinstance(last, ne.NemoError) and not isinstance(last, ne.DownloadFailed | ne.ServerError):
+        if isinstance(last, ne.NemoError) and not isinstance(
+            last, ne.DownloadFailed | ne.ServerError | ne.SessionNotFound
+        ):
             raise last
         raise ne.DownloadFailed() from last
 
@@ -933,8 +951,8 @@ class ChatTurn:
             "session_id": self.session_id,
             "new_message": {"parts": [{"text": self.message}]},
         }
-        timeout = httpx.Timeout(c.http.timeout.read if c.http.timeout.read else 300.0, connect=5.0)
-        timeout = httpx.Timeout(max(300.0, timeout.read or 0), connect=5.0)
+        # Keep-alives arrive every few seconds; a read timeout only catches a stream that went silent.
+        timeout = httpx.Timeout(max(300.0, c.http.timeout.read or 0.0), connect=5.0)
         reauthed = rate_retried = False
         await c.ensure_token()
         while True:
