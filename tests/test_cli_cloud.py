@@ -154,3 +154,35 @@ def test_api_url_local_starts_the_engine(photos, capsys):
     assert out.strip() and "error" not in err
     assert main(["--api-url", "local", "state"]) == 0
     assert capsys.readouterr().out.startswith("Timeline (") and store()["local"]["session_id"] == sid
+
+
+def test_state_of_a_draft_our_validator_refuses_still_summarises(nemo_server, capsys):
+    assert cli(nemo_server, "new-session") == 0
+    capsys.readouterr()
+    sid = store()[nemo_server.url.lower()]["session_id"]
+    nemo_server.sessions[sid].draft = {
+        "t": [
+            {"tt": 1, "m": {"name": "BGM"}, "sg": [{"s": 0, "d": 10000, "m": {"name": "Lo-fi", "vol": 3.5}}]}
+        ]
+    }  # vol above our 0..2 range
+    assert cli(nemo_server, "state") == 0
+    out, err = capsys.readouterr()
+    assert out == "Timeline (1 track): 1. BGM: Lo-fi (0-10s, 350%)\n" and "did not validate" in err
+
+
+@pytest.mark.usefixtures("memory_keyring")
+def test_export_resumes_a_job_by_id(nemo_server, tmp_path, capsys):
+    assert cli(nemo_server, "new-session") == 0
+    sid = capsys.readouterr().out.strip()
+    nemo_server.sessions[sid].draft = {"t": [{"tt": 0, "sg": [{"d": 500}]}]}
+    nemo_server.faults.truncate_download = True
+    assert cli(nemo_server, "export", "-o", str(tmp_path / "a.mp4"), "--poll-interval", "0.01") == 1
+    job = store()[nemo_server.url.lower()]["render_job"]  # kept for a resume
+    nemo_server.faults.truncate_download = False
+    assert cli(nemo_server, "export", "-o", str(tmp_path / "a.mp4"), "--resume") == 0
+    assert (
+        len(nemo_server.renders) == 1
+        and job in nemo_server.renders
+        and (tmp_path / "a.mp4").stat().st_size > 1000
+    )
+    assert "render_job" not in store()[nemo_server.url.lower()]

@@ -349,10 +349,24 @@ def cmd_state(args: argparse.Namespace) -> int:
         else:
             if st.draft_error:
                 print(f"note: the draft did not validate: {st.draft_error}", file=sys.stderr)
-            print(timeline_summary(st.draft))
+            print(_lenient_summary(st, timeline_summary))
         return 0
 
     return _run(go())
+
+
+def _lenient_summary(st: Any, summarise: Any) -> str:
+    """The summary even of a draft our validator refuses (another server's dialect): best effort."""
+    if st.draft is not None or not isinstance(st.raw_draft, dict):
+        return summarise(st.draft)
+    import copy
+
+    from nemodesk.core.draft import Draft
+
+    try:
+        return summarise(Draft(copy.deepcopy(st.raw_draft)))
+    except Exception:
+        return summarise(None)
 
 
 def cmd_export(args: argparse.Namespace) -> int:

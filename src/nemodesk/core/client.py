@@ -60,6 +60,8 @@ STREAM_CAP_S = 15 * 60
 NOTICE_EVERY_S = 120.0
 RATE_LIMIT_WAIT_S = 30.0
 UPLOAD_BATCH = 8
+MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"wide", b"skip")
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 
 def platform_name() -> str:
@@ -230,8 +232,12 @@ class NemoClient:
         self.base_url = base_url.rstrip("/")
         self.identity = identity
         self.is_local = is_local
+        # A backend on this computer (the engine, or one started by hand) answers at once: poll fast.
+        on_this_machine = is_local or (urlsplit(base_url).hostname or "") in LOOPBACK_HOSTS
         self.poll_interval = (
-            poll_interval if poll_interval is not None else (LOCAL_POLL_S if is_local else CLOUD_POLL_S)
+            poll_interval
+            if poll_interval is not None
+            else (LOCAL_POLL_S if on_this_machine else CLOUD_POLL_S)
         )
         self.retry_base, self.max_retries = retry_base, max_retries
         self.rate_limit_wait = rate_limit_wait
@@ -767,7 +773,7 @@ class NemoClient:
                     raise ne.DownloadFailed(f"The download stopped early ({done} of {total} bytes).")
                 with open(tmp, "rb") as fh:
                     head = fh.read(12)
-                if len(head) < 12 or head[4:8] != b"ftyp":
+                if len(head) < 12 or head[4:8] not in MP4_FIRST_BOXES:
                     raise ne.DownloadFailed("The service sent something that is not an MP4 video.")
                 os.chmod(tmp, _file_mode(target))  # mkstemp makes 0600; a video is an ordinary file
                 os.replace(tmp, target)
