@@ -405,7 +405,8 @@ class NemoClient:
                 raise ne.RateLimited(
                     "NemoVideo gives one free token per installation every 7 days, and this one already "
                     "has had it.",
-                    "Try again later, or set a token from your account with `nemodesk-cli token set`.",
+                    "Try again later, set NEMO_TOKEN, or save a token from your account with "
+                    "`nemodesk-cli token set` (a token is only kept between runs where a system keyring works).",
                     status=err.status,
                     code=err.code,
                     retry_after=err.retry_after,
