@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -54,7 +53,11 @@ def test_folder_drop_is_recursive_natural_order_and_skips_hidden(qtbot, tray, ph
     shutil.copy(photos[3], root / ".hidden" / "secret.png")
     drop_files(tray.list, [root])
     settle(qtbot, tray, 3)
-    assert [p.relative_to(root).as_posix() for p in tray.paths()] == ["day 2/cat.png", "img2.png", "img10.jpg"]
+    assert [p.relative_to(root).as_posix() for p in tray.paths()] == [
+        "day 2/cat.png",
+        "img2.png",
+        "img10.jpg",
+    ]
 
 
 def test_same_file_twice_is_not_added_twice_and_a_copy_is_a_duplicate(qtbot, tray, photos, tmp_path):

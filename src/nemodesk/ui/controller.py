@@ -291,10 +291,7 @@ class AppController(QObject):
         self.sessionChanged.emit(self.session_id)
 
     async def _ensure_token(self) -> None:
-        await self.client.ensure_token()
-        notice = getattr(self.identity, "unsaved_notice", None)
-        if notice and self.backend_name == "cloud":
-            self.notice.emit(notice)
+        await self.client.ensure_token()  # the client tells on_notice when the keyring could not keep it
 
     async def new_session(self, announce: bool = True) -> str:
         """A new editing session (new project); the draft starts empty."""
@@ -353,6 +350,11 @@ class AppController(QObject):
             for path, sha in self._hashes.items():
                 if sha.startswith(key) and path.exists():
                     return path
+        # A cloud draft may name an upload by URL or `scheme:filename`: match the file name of an upload.
+        tail = src.rsplit("/", 1)[-1].rsplit(":", 1)[-1].split("?", 1)[0]
+        for path in self.media:
+            if tail and path.name == tail and path.exists():
+                return path
         return None
 
     def remember_hash(self, path: Path, sha256: str) -> None:
@@ -464,7 +466,9 @@ class AppController(QObject):
             changes = list(_field(end, "diff_sentences") or []) if end is not None else []
             changes = changes or draft_diff(before, after)
             self.appReply.emit(
-                " ".join(changes) if changes else self.tr("The agent finished without changing the timeline.")
+                self.tr("The timeline changed:") + "".join(f"\n• {c}" for c in changes)
+                if changes
+                else self.tr("The agent finished without changing the timeline.")
             )
         self.turnFinished.emit()
 

@@ -336,7 +336,10 @@ class ChatPane(QWidget):
             bar.setValue(bar.maximum())
 
     def transcript(self) -> str:
-        """Plain text of the conversation (tests, copy)."""
+        """Plain text of the conversation (tests, copy), including what is waiting to be painted."""
+        if self._render_timer.isActive():
+            self._render_timer.stop()
+            self._render()
         return self.view.toPlainText()
 
     def changeEvent(self, e: QEvent) -> None:
