@@ -19,6 +19,7 @@ from nemodesk.core.draft import (
     CANVAS_PRESETS,
     TT_AUDIO,
     TT_TEXT,
+    TT_VIDEO,
     Draft,
     Segment,
     Track,
@@ -242,21 +243,33 @@ def music_segment(draft: Draft) -> Segment | None:
 
 def finish(draft: Draft, ctx: EditContext) -> None:
     """Relayout and bring every other track in line with the video; then validate."""
+    # Raw dicts rather than views here: this runs after every edit, over every photo.
     track = draft.video_track()
+    starts: dict[str, tuple[float, float]] = {}
     if track is not None:
-        segs = track.segments
-        for i, seg in enumerate(segs):
-            tr = seg.tr
+        raw = track.raw.get("sg") or []
+        n = len(raw)
+        for i, seg in enumerate(raw):
+            meta = seg.get("m") or {}
+            tr = meta.get("tr")
             if tr is None:
                 continue
-            if i == len(segs) - 1 or tr.type == "cut":
-                seg.tr = None
+            if i == n - 1 or tr.get("type", "cut") == "cut":
+                del meta["tr"]
                 continue
-            limit = TRANSITION_SHARE * min(seg.d, segs[i + 1].d)
-            if tr.d > limit:
-                tr.d = int(limit)
+            limit = TRANSITION_SHARE * min(seg["d"], raw[i + 1]["d"])
+            if tr.get("d", 0) > limit:
+                tr["d"] = int(limit)
     draft.relayout()
-    total = draft.duration_ms()
+    total = 0.0
+    for t in draft.tracks_of(TT_VIDEO):
+        for seg in t.raw.get("sg") or []:
+            total = max(total, seg["s"] + seg["d"])
+    if track is not None:
+        for seg in track.raw.get("sg") or []:
+            src = (seg.get("m") or {}).get("src")
+            if src is not None and src not in starts:
+                starts[src] = (seg["s"], seg["d"])
     for audio in draft.tracks_of(TT_AUDIO):
         kept = []
         for seg in audio.segments:
@@ -281,10 +294,6 @@ def finish(draft: Draft, ctx: EditContext) -> None:
                 seg.fi = round(seg.d / 2)
             kept.append(seg)
         audio.set_segments(kept)
-    starts = {}
-    if track is not None:
-        for p in track.placed():
-            starts.setdefault(p.segment.src, p)
     for text in draft.tracks_of(TT_TEXT):
         kept = []
         for seg in text.segments:
@@ -293,7 +302,7 @@ def finish(draft: Draft, ctx: EditContext) -> None:
                 placed = starts.get(anchor)
                 if placed is None:
                     continue  # its photo was removed
-                seg.s, seg.d = placed.start, placed.segment.d
+                seg.s, seg.d = placed
             start = float(seg.s or 0)
             if start >= total:
                 continue
@@ -522,40 +531,42 @@ def do_set_duration(draft: Draft, intent: it.SetDuration, ctx: EditContext) -> C
     )
 
 
-def _total_for(segs: Sequence[Segment], scale: float) -> float:
-    ds = [s.d * scale for s in segs]
+def _total_for(ds: Sequence[float], trs: Sequence[float], scale: float) -> float:
+    """Video length if every photo's duration is scaled by `scale` (transitions capped as in finish)."""
     total = 0.0
-    for i, d in enumerate(ds):
+    n = len(ds)
+    for i in range(n):
+        d = ds[i] * scale
         total += d
-        tr = segs[i].tr
-        if tr is not None and tr.type != "cut" and i < len(ds) - 1:
-            total -= min(tr.d, TRANSITION_SHARE * min(d, ds[i + 1]))
+        if i < n - 1 and trs[i]:
+            total -= min(trs[i], TRANSITION_SHARE * min(d, ds[i + 1] * scale))
     return total
 
 
 def set_total(draft: Draft, total_ms: float) -> None:
     """Scale every photo so the video lasts `total_ms` (keeps their proportions; exact to the ms)."""
     segs = need_timeline(draft)
-    min_total = _total_for(segs, MIN_PHOTO_MS / min(s.d for s in segs))
+    ds = [float(s.d) for s in segs]
+    trs = [float(s.tr.d) if s.tr is not None and s.tr.type != "cut" else 0.0 for s in segs]
+    min_total = _total_for(ds, trs, MIN_PHOTO_MS / min(ds))
     if total_ms < min_total or total_ms > MAX_TOTAL_MS:
         raise Refusal(
             f"That length doesn't fit {len(segs)} photos (each needs at least 0.2 s).",
             f"这个时长放不下 {len(segs)} 张照片（每张至少 0.2 秒）。",
         )
     lo, hi = 1e-4, 1e4
-    for _ in range(80):
+    for _ in range(60):
         mid = (lo + hi) / 2
-        if _total_for(segs, mid) < total_ms:
+        if _total_for(ds, trs, mid) < total_ms:
             lo = mid
         else:
             hi = mid
-    for s in segs:
-        s.d = max(MIN_PHOTO_MS, round(s.d * hi))
+    new = [max(MIN_PHOTO_MS, round(d * hi)) for d in ds]
     # absorb the rounding in the last photo so the total is exact
-    finish_layout = Draft(draft.raw)
-    finish_layout.relayout()
-    err = total_ms - finish_layout.duration_ms()
-    segs[-1].d = max(MIN_PHOTO_MS, round(segs[-1].d + err))
+    err = total_ms - _total_for(new, trs, 1.0)
+    new[-1] = max(MIN_PHOTO_MS, round(new[-1] + err))
+    for s, d in zip(segs, new, strict=True):
+        s.d = d
 
 
 def do_set_total(draft: Draft, intent: it.SetTotalLength, ctx: EditContext) -> Change:

@@ -3,8 +3,11 @@
 A patch is a list of operations `[path]` (delete) or `[path, value]` (set), `path` a list of dict keys and
 list indices. Lists that change length are replaced whole; dicts and equal-length lists are descended, so
 changing one photo's duration in a 1,000-photo draft stores a handful of numbers, not the draft.
-Each entry also records a fingerprint of the draft it applies to: if the draft was changed by someone
-else in between (the UI, a cloud fetch), undo refuses instead of corrupting it.
+
+Each entry also holds a hash of the values its paths had right after the edit (`check`) and the shape of
+the draft (tracks and segment counts): if someone else changed the draft in between (the UI, a cloud
+fetch), undo refuses instead of patching a draft the patch was not made for. Reading the values at the
+patch's paths costs time in proportion to the patch, not to the draft.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ import json
 from typing import Any
 
 Op = list[Any]
+_MISSING = {"__missing__": True}  # JSON-safe marker for "no value at this path"
+PICK = "$nemodesk_pick"  # op value {PICK: [old indices]}: rebuild a list from its own elements
 
 
 def diff(a: Any, b: Any) -> list[Op]:
@@ -33,6 +38,8 @@ def _diff(a: Any, b: Any, path: list[Any], ops: list[Op]) -> None:
                 ops.append([[*path, k], v])
             elif a[k] != v:
                 _diff(a[k], v, [*path, k], ops)
+    elif type(a) is list and type(b) is list and _reordered(a, b, path, ops):
+        return
     elif type(a) is list and type(b) is list and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if x != y:
@@ -41,8 +48,58 @@ def _diff(a: Any, b: Any, path: list[Any], ops: list[Op]) -> None:
         ops.append([path, b])
 
 
+def _key(x: Any) -> Any:
+    """Identity of a list element across edits: a segment by its media, a track by its type and name."""
+    if type(x) is dict:
+        m = x.get("m")
+        if "tt" in x and "sg" in x:
+            return f"track:{x.get('tt')}:{m.get('name') if type(m) is dict else ''}"
+        if type(m) is dict and m.get("src") is not None:
+            return f"src:{m.get('src')}"
+    return None
+
+
+def _reordered(a: list[Any], b: list[Any], path: list[Any], ops: list[Op]) -> bool:
+    """Segments moved or removed, tracks added: one PICK op (new[i] = old[idx[i]]) plus what is left.
+
+    Without this, moving the first of 1,000 photos to the end (or adding a title track beside them)
+    would store all 1,000 segments.
+    """
+    if not b or (len(a) == len(b) and len(a) < 8):
+        return False
+    keys_a = [_key(x) for x in a]
+    keys_b = [_key(x) for x in b]
+    if keys_a == keys_b or all(k is None for k in keys_b):
+        return False
+    pool: dict[Any, list[int]] = {}
+    for j in range(len(a) - 1, -1, -1):
+        if keys_a[j] is not None:
+            pool.setdefault(keys_a[j], []).append(j)
+    idx = [pool[k].pop() if k is not None and pool.get(k) else -1 for k in keys_b]
+    ops.append([path, {PICK: idx}])
+    for i, j in enumerate(idx):
+        if j < 0:
+            ops.append([[*path, i], b[i]])
+        elif a[j] != b[i]:
+            _diff(a[j], b[i], [*path, i], ops)
+    return True
+
+
+def get(doc: Any, path: list[Any]) -> Any:
+    """The value at `path`, or the missing marker."""
+    cur = doc
+    for key in path:
+        if (isinstance(cur, dict) and isinstance(key, str) and key in cur) or (
+            isinstance(cur, list) and isinstance(key, int) and 0 <= key < len(cur)
+        ):
+            cur = cur[key]
+        else:
+            return _MISSING
+    return cur
+
+
 def apply(doc: Any, ops: list[Op]) -> Any:
-    """Apply operations in place (the root may be replaced: use the returned value)."""
+    """Apply operations in place (the root may be replaced: use the returned value). Values are copied."""
     for op in ops:
         path = op[0]
         if not path:
@@ -53,6 +110,9 @@ def apply(doc: Any, ops: list[Op]) -> Any:
             parent = parent[key]
         if len(op) == 1:
             del parent[path[-1]]
+        elif type(op[1]) is dict and PICK in op[1] and len(op[1]) == 1:
+            old = parent[path[-1]]
+            parent[path[-1]] = [old[j] if j >= 0 else None for j in op[1][PICK]]
         else:
             parent[path[-1]] = _clone(op[1])
     return doc
@@ -64,11 +124,40 @@ def _clone(v: Any) -> Any:
     return v
 
 
-def fingerprint(doc: Any) -> str:
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+def shape(doc: Any) -> list[Any]:
+    tracks = doc.get("t") if isinstance(doc, dict) else None
+    return [[t.get("tt"), len(t.get("sg") or [])] for t in tracks or [] if isinstance(t, dict)]
+
+
+def _check(doc: Any, ops: list[Op]) -> str:
+    values = [get(doc, op[0]) for op in ops]
+    text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
 def entry(before: Any, after: Any, label: str) -> dict[str, Any]:
     """An undo entry: the patch back from `after` to `before`."""
-    return {"label": label, "patch": diff(after, before), "at": fingerprint(after)}
+    patch = diff(after, before)
+    return _entry(after, patch, label)
+
+
+def _entry(doc: Any, patch: list[Op], label: str) -> dict[str, Any]:
+    return {"label": label, "patch": patch, "check": _check(doc, patch), "shape": shape(doc)}
+
+
+def matches(doc: Any, e: dict[str, Any]) -> bool:
+    """Whether `e` was made for this draft (nothing changed it since)."""
+    patch = e.get("patch")
+    if not isinstance(patch, list):
+        return False
+    return e.get("shape") == shape(doc) and e.get("check") == _check(doc, patch)
+
+
+def step(doc: Any, e: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """Apply entry `e` to a copy of `doc`: (the restored document, the entry that goes back again)."""
+    restored = apply(json.loads(json.dumps(doc)), e["patch"])
+    return restored, _entry(restored, diff(restored, doc), str(e.get("label", "")))
+
+
+def size(e: dict[str, Any]) -> int:
+    return len(json.dumps(e.get("patch"), separators=(",", ":"), ensure_ascii=False))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from nemodesk.core.draft import Draft
@@ -12,6 +12,7 @@ Language = Literal["en", "zh-CN"]
 MediaKind = Literal["image", "video", "audio"]
 
 UNDO_LIMIT = 50  # edits kept for undo; entries are patches, so even a 1,000-photo draft stays small
+UNDO_BYTES = 4_000_000  # and at most about this much patch JSON per stack (reorders of huge drafts are big)
 
 
 @dataclass
@@ -43,7 +44,10 @@ class AgentMemory:
     language: str | None = None  # language of the last message understood
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, separators=(",", ":"))
+        # not dataclasses.asdict: it deep-copies every patch first, which costs seconds on big sessions
+        data = {"undo": self.undo, "redo": self.redo, "selected": self.selected, "shuffles": self.shuffles,
+                "language": self.language}  # fmt: skip
+        return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | bytes | None) -> AgentMemory:

@@ -10,11 +10,19 @@ import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from nemodesk.core.draft import Draft, DraftError
+from nemodesk.core.draft import Draft, DraftError, validate
 from nemodesk.engine.agent import history
 from nemodesk.engine.agent import intents as it
 from nemodesk.engine.agent.editor import Change, EditContext, Refusal, apply_intent, video_segments
-from nemodesk.engine.agent.model import UNDO_LIMIT, AgentMemory, AgentTurn, Language, MediaInfo, ToolCall
+from nemodesk.engine.agent.model import (
+    UNDO_BYTES,
+    UNDO_LIMIT,
+    AgentMemory,
+    AgentTurn,
+    Language,
+    MediaInfo,
+    ToolCall,
+)
 from nemodesk.engine.agent.music import beats_for
 from nemodesk.engine.agent.parser import ParseContext, Parser, RuleParser
 from nemodesk.engine.agent.replies import detect_language, help_text, not_understood, summary
@@ -36,10 +44,14 @@ def _parse_context(draft: Draft, media: Sequence[MediaInfo]) -> ParseContext:
 
 
 class _Turn:
-    """Mutable state of one turn: the working draft, the pending undo group, the replies and calls."""
+    """Mutable state of one turn: the working draft, the pending undo group, the replies and calls.
+
+    The input draft is never mutated: each edit runs on a fresh copy (so a refused edit leaves no
+    trace), and `group_start` keeps a reference to the untouched draft from before the pending edits.
+    """
 
     def __init__(self, draft: Draft, memory: AgentMemory, lang: Language):
-        self.work = _copy(draft)
+        self.work = draft
         self.group_start: dict[str, Any] | None = (
             None  # raw draft before the pending (not yet recorded) edits
         )
@@ -60,18 +72,16 @@ class _Turn:
         """Record the pending edits as one undo step (one message = one step)."""
         if self.group_start is None:
             return
-        if self.group_start != self.work.raw:
-            self.memory.undo.append(history.entry(self.group_start, self.work.raw, "; ".join(self.labels)))
-            del self.memory.undo[:-UNDO_LIMIT]
-            self.memory.redo.clear()
+        if self.group_start is not self.work.raw:
+            e = history.entry(self.group_start, self.work.raw, "; ".join(self.labels))
+            if e["patch"]:
+                _push(self.memory.undo, e)
+                self.memory.redo.clear()
         self.group_start = None
         self.labels = []
 
     def edit(self, intent: it.Intent, ctx: EditContext) -> None:
-        if self.group_start is None:
-            self.group_start = json.loads(json.dumps(self.work.raw))
-        before = self.work
-        trial = _copy(before)
+        trial = _copy(self.work)
         try:
             trial, change = apply_intent(trial, intent, ctx)
         except Refusal as err:
@@ -85,6 +95,8 @@ class _Turn:
             )
             self.call(intent.to_args(), {"ok": False, "error": str(err)})
             return
+        if self.group_start is None:
+            self.group_start = self.work.raw
         self.work = trial
         self.labels.append(intent.action)
         self.say(change.en, change.zh)
@@ -104,31 +116,34 @@ class _Turn:
         self.commit()
         source = self.memory.redo if redo else self.memory.undo
         target = self.memory.undo if redo else self.memory.redo
+        action = "redo" if redo else "undo"
         done = 0
         for _ in range(steps):
             if not source:
                 break
             e = source[-1]
-            if history.fingerprint(self.work.raw) != e.get("at"):
+            if not history.matches(self.work.raw, e):
                 source.clear()
                 target.clear()
                 self.say(
                     "The timeline was changed elsewhere since that edit, so I can't undo or redo it safely.",
                     "时间线在那之后被其他地方修改过，无法安全地撤销或重做。",
                 )
-                break
-            restored = history.apply(json.loads(json.dumps(self.work.raw)), e.get("patch") or [])
+                self.call(
+                    {"action": action, "steps": steps}, {"ok": False, "error": "draft changed elsewhere"}
+                )
+                return
+            restored, back = history.step(self.work.raw, e)
             try:
-                new = Draft.decode(restored)
+                validate(restored)
             except DraftError:
                 source.clear()
                 break
-            target.append(history.entry(self.work.raw, new.raw, str(e.get("label", ""))))
             source.pop()
-            self.work = new
+            _push(target, back)
+            self.work = Draft(restored)
             done += 1
         verb_en, verb_zh = ("Redid", "已重做") if redo else ("Undid", "已撤销")
-        action = "redo" if redo else "undo"
         if done:
             self.say(
                 f"{verb_en} the last {done} edit{'s' if done > 1 else ''}.", f"{verb_zh}上 {done} 步修改。"
@@ -138,12 +153,22 @@ class _Turn:
                 {"action": action, "steps": steps},
                 {"ok": True, "steps": done, "duration_ms": round(self.work.duration_ms())},
             )
-        elif not self.lines or ("elsewhere" not in self.lines[-1] and "其他地方" not in self.lines[-1]):
+        else:
             self.say(
                 "There is nothing to redo." if redo else "There is nothing to undo.",
                 "没有可以重做的修改。" if redo else "没有可以撤销的修改。",
             )
             self.call({"action": action, "steps": steps}, {"ok": False, "error": "nothing to " + action})
+
+
+def _push(stack: list[dict[str, Any]], e: dict[str, Any]) -> None:
+    """Push, keeping at most UNDO_LIMIT entries and about UNDO_BYTES of patches (oldest dropped first)."""
+    e.setdefault("bytes", history.size(e))
+    stack.append(e)
+    del stack[:-UNDO_LIMIT]
+    total = sum(int(x.get("bytes", 0)) for x in stack)
+    while len(stack) > 1 and total > UNDO_BYTES:
+        total -= int(stack.pop(0).get("bytes", 0))
 
 
 def respond(
@@ -166,7 +191,7 @@ def respond(
     parsed = (parser or _DEFAULT_PARSER).parse(message or "", _parse_context(draft, media))
     if not parsed.intents:
         return AgentTurn(
-            _copy(draft),
+            draft,
             not_understood(lang, parsed.unknown[:1] if len(message) < 200 else None),
             lang,
             [],
