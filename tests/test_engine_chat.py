@@ -126,19 +126,22 @@ def _many_photos(c: httpx.Client, tok: str, sid: str, n: int) -> None:
             batch = []
 
 
-def test_an_exception_in_the_turn_arrives_as_an_error_event(client: httpx.Client, eng, photos) -> None:
+@pytest.mark.parametrize(
+    "stored,expect",
+    [('{"t": [{"tt": 0, "sg": [{"d": 3', "damaged"), ("[1, 2, 3]", "damaged")],
+)
+def test_an_exception_in_the_turn_arrives_as_an_error_event(
+    client: httpx.Client, eng, stored: str, expect: str
+) -> None:
     tok = token(client)
     sid = new_session(client, tok)
     db = sqlite3.connect(eng.engine.config.data_dir / "engine.sqlite3")
-    db.execute(
-        "UPDATE sessions SET draft=? WHERE session_id=?",
-        (json.dumps({"t": [{"tt": 0, "sg": [{"d": -1}]}]}), sid),
-    )
+    db.execute("UPDATE sessions SET draft=? WHERE session_id=?", (stored, sid))
     db.commit()
     db.close()
     events = chat(client, tok, sid, "make each photo 2 seconds")
     assert events and isinstance(events[-1], dict) and "error" in events[-1]
-    assert "t[0].sg[0].d" in events[-1]["error"]
+    assert expect in events[-1]["error"]
     assert eng.engine.streams == 0 and not eng.engine.busy_sessions
 
 
