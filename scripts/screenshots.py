@@ -157,6 +157,7 @@ def driver(args: argparse.Namespace) -> int:
             await script()
         finally:
             window.close()
+            await window.aclose()
             await controller.aclose()
 
     loop = qasync.QEventLoop(app)

@@ -56,6 +56,7 @@ def make_window(qtbot, qloop, tmp_path):  # noqa: F811
     yield make
     for w, c in made:
         w.close()
+        run(qloop, w.aclose(), 60)
         run(qloop, c.aclose(), 60)
 
 
@@ -112,10 +113,6 @@ def test_chat_turn_with_the_real_local_engine_builds_the_timeline_the_window_sho
     run(qloop, c.send_message("导出"))
     assert rec.exports == 1
     assert len(rec.texts) == n_texts  # the agent was never asked
-
-    # a turn that ends without agent text reports the draft diff instead ("Photo 2 now lasts ...")
-    window.tray.clear()
-    timeline.shutdown()
 
 
 def test_export_route_with_an_empty_timeline_says_so(qloop, make_window):  # noqa: F811

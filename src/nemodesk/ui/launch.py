@@ -123,6 +123,7 @@ def main(argv: list[str] | None = None) -> int:
         window.closed.connect(closed.set)
         controller.start()  # the engine starts in the background, with its status in the window
         await closed.wait()
+        await window.aclose()
         await controller.aclose()
 
     try:

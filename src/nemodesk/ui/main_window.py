@@ -85,6 +85,7 @@ class MainWindow(QMainWindow):
         self.status_label = QLabel(self)
         self.statusBar().addWidget(self.status_label, 1)
 
+        self._stopped = False
         self._menus()
         self._connect()
         self._restore()
@@ -288,19 +289,24 @@ class MainWindow(QMainWindow):
         q.setValue("tray/last_folder", self.tray.last_folder)
         q.sync()
 
-    def shutdown(self) -> None:
-        """Stop the panes' background work (thumbnails, previews). The controller closes separately."""
+    async def aclose(self) -> None:
+        """Stop the panes' background work (exports, thumbnails, previews); call before the controller's
+        aclose(), while the loop still runs. Safe to call twice."""
+        if self._stopped:
+            return
+        self._stopped = True
         for w in self.panes.values():
-            stop = getattr(w, "shutdown", None)
-            if callable(stop):
-                try:
-                    stop()
-                except Exception:
-                    log.exception("pane shutdown failed")
+            try:
+                aclose = getattr(w, "aclose", None)
+                if aclose is not None:
+                    await aclose()
+                elif callable(getattr(w, "shutdown", None)):
+                    w.shutdown()
+            except Exception:
+                log.exception("pane shutdown failed")
         self.controller.runner.wait(10_000)
 
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_layout()
-        self.shutdown()
         super().closeEvent(e)
         self.closed.emit()
