@@ -9,6 +9,8 @@ unchanged. Local differences, all additive:
   `unlimited` shows the label instead of a number.
 - Uploads answer 4001 for `{"urls": [...]}`: the engine works offline and never fetches anything.
 - Each uploaded file also carries `media_id` (`media:<sha256>`), the id drafts use in `m.src`.
+- Render `progress` is a fraction 0..1 (like Remotion Lambda's overallProgress); cancelling makes the job
+  `failed` with `cancelled: true`, since the protocol has no fifth status.
 - A finished render's URL is given as top-level `output.url` (the protocol's first form) and, with the
   same value, as `data.output.url`.
 - Status codes: a bad token is HTTP 401 with code 1001, an unknown session HTTP 404 with code 1002, so
