@@ -58,19 +58,20 @@ def pins_digest() -> str:
 def make_venv(reuse: bool) -> None:
     """A fresh environment with only NemoDesk's pinned run-time packages and PyInstaller."""
     stamp = VENV / ".nemodesk-build"
+    # setuptools builds the wheel in build/lib and never deletes files there: a module removed from src/
+    # would ship from a stale copy.
+    for stale in [BUILD / "lib", *BUILD.glob("bdist.*")]:
+        shutil.rmtree(stale, ignore_errors=True)
+    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     if reuse and stamp.exists() and stamp.read_text() == pins_digest() and venv_python().exists():
-        step(f"reusing {VENV.relative_to(ROOT)} (pins unchanged)")
+        step(f"reusing {VENV.relative_to(ROOT)} (pins unchanged); reinstalling NemoDesk itself")
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(ROOT)], check=True, cwd=BUILD)
         return
     if VENV.exists():
         shutil.rmtree(VENV)
     step(f"creating a clean virtual environment in {VENV.relative_to(ROOT)}")
     venv.EnvBuilder(with_pip=True, clear=True).create(VENV)
-    pip = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     constraints = ["-c", str(ROOT / "requirements" / "constraints.txt")]
-    # setuptools builds the wheel in build/lib and never deletes files there: a module removed from src/
-    # would ship from a stale copy.
-    for stale in [BUILD / "lib", *BUILD.glob("bdist.*")]:
-        shutil.rmtree(stale, ignore_errors=True)
     step("installing NemoDesk and PyInstaller with the pinned constraints")
     subprocess.run([*pip, *constraints, f"{ROOT}[build]"], check=True, cwd=BUILD)
     stamp.write_text(pins_digest())
@@ -99,6 +100,32 @@ def run_pyinstaller() -> None:
         cwd=ROOT,
         env=env,
     )
+
+
+def strip_debug_info(root: Path) -> int:
+    """Linux: drop DWARF debug sections from the bundle's ELF files; returns the bytes saved.
+
+    The interpreter (pyenv and python.org builds) and several wheels' extension modules ship with debug
+    info, about 45 MB that nobody debugs from a user's machine. Only files that have .debug_* sections are
+    touched, and only those sections go (--strip-debug keeps every symbol), so the libraries that auditwheel
+    patched are rewritten only where they must be; the self-test then proves they still load.
+    """
+    if not sys.platform.startswith("linux") or not (shutil.which("strip") and shutil.which("readelf")):
+        return 0
+    saved = 0
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        with open(path, "rb") as f:
+            if f.read(4) != b"\x7fELF":
+                continue
+        sections = subprocess.run(["readelf", "-S", "-W", str(path)], capture_output=True, text=True).stdout
+        if ".debug_info" not in sections:
+            continue
+        before = path.stat().st_size
+        subprocess.run(["strip", "--strip-debug", str(path)], check=True)
+        saved += before - path.stat().st_size
+    return saved
 
 
 def bundle_dir() -> Path:
@@ -182,6 +209,9 @@ def main(argv: list[str]) -> int:
     make_venv(args.reuse_venv)
     t_venv = time.monotonic() - t0
     run_pyinstaller()
+    saved = strip_debug_info(bundle_dir())
+    if saved:
+        print(f"stripped {saved / 1e6:.1f} MB of debug info", flush=True)
     t_freeze = time.monotonic() - t0 - t_venv
     archive = make_archive()
     size, files = tree_size(bundle_dir())

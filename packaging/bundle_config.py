@@ -146,6 +146,12 @@ PY_EXCLUDES = [
     "pkg_resources",
     "pip",
     "keyrings.alt",
+    # Pillow parts for formats and toolkits NemoDesk does not read (AVIF alone brings a 5 MB libavif).
+    "PIL._avif",
+    "PIL.AvifImagePlugin",
+    "PIL.ImageTk",
+    "PIL._imagingtk",
+    "PIL.ImageQt",
 ]
 
 # Qt plugins by folder: None keeps the folder whole, a set keeps only those plugin base names
@@ -164,7 +170,9 @@ QT_PLUGINS: dict[str, set[str] | None] = {
         "qdirect2d",
         "qcocoa",
     },
-    "platformthemes": None,  # GTK and portal dialogs on Linux
+    # Portal dialogs on Linux. Not qgtk3: it loads the system's GTK 3, and PyInstaller would bundle the
+    # build machine's glib/cairo/pango beside it (10 MB that clash with the user's GTK when it loads).
+    "platformthemes": {"qxdgdesktopportal"},
     "platforminputcontexts": {"composeplatforminputcontextplugin", "ibusplatforminputcontextplugin"},
     # (the virtual keyboard plugin drags in Qt Quick; ibus is how Chinese is typed on Linux)
     "imageformats": {"qjpeg", "qpng", "qgif", "qico", "qsvg", "qwebp", "qicns"},
@@ -192,6 +200,23 @@ QT_PLUGINS: dict[str, set[str] | None] = {
 QT_TRANSLATION_KEEP = re.compile(r"^qtbase_(en|zh_CN|zh_TW)\.qm$")
 
 
+# System libraries PyInstaller finds on the build machine as dependencies of Qt's GTK theme plugin (left out
+# above) and of nothing else NemoDesk ships. Bundling them would only shadow the user's own GTK stack.
+LINUX_GTK_STACK = re.compile(
+    r"^lib(gtk-3|gdk-3|gdk_pixbuf-2\.0|pango\w*-1\.0|cairo(-gobject)?|atk-1\.0|atk-bridge-2\.0|atspi|epoxy|harfbuzz|"
+    r"fribidi|thai|datrie|graphite2|pixman-1|gio-2\.0|gobject-2\.0|gmodule-2\.0|X(render|ext|i|randr|inerama|"
+    r"cursor|composite|damage|fixes|au|dmcp)|blkid|mount|selinux|bsd|md|jpeg)\.so[.\d]*$"
+)
+
+
+def keep_binary(dest: str, platform: str = sys.platform) -> bool:
+    """Whether a collected binary ships: the Qt filter, and on Linux no stray GTK stack."""
+    if not keep_qt_file(dest):
+        return False
+    name = dest.replace("\\", "/")
+    return not (platform.startswith("linux") and "/" not in name and LINUX_GTK_STACK.match(name))
+
+
 def _plugin_base(filename: str) -> str:
     stem = filename.split(".")[0]
     return stem[3:] if stem.startswith("lib") else stem
@@ -214,5 +239,8 @@ def keep_qt_file(dest: str) -> bool:
 
 
 def keep_resource(dest: str) -> bool:
-    """Ship the resources the app reads, not the scripts that made them."""
-    return not dest.replace("\\", "/").endswith((".py", ".pyc")) and "__pycache__" not in dest
+    """Ship the resources the app reads: not the scripts that made them, nor the .ico/.icns that the
+    executable and the macOS bundle already carry."""
+    return (
+        not dest.replace("\\", "/").endswith((".py", ".pyc", ".ico", ".icns")) and "__pycache__" not in dest
+    )

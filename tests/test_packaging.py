@@ -134,6 +134,29 @@ def test_qt_file_filter(dest: str, keep: bool):
     assert cfg.keep_qt_file(dest.replace("/", "\\")) is keep
 
 
+@pytest.mark.parametrize(
+    ("dest", "keep"),
+    [
+        ("libcairo.so.2", False),
+        ("libpango-1.0.so.0", False),
+        ("libatk-1.0.so.0", False),
+        ("libgio-2.0.so.0", False),
+        ("libglib-2.0.so.0", True),  # Qt Core needs it
+        ("libgthread-2.0.so.0", True),
+        ("libX11.so.6", True),
+        ("libX11-xcb.so.1", True),
+        ("libxkbcommon.so.0", True),
+        ("libpython3.11.so.1.0", True),
+        ("pillow.libs/libharfbuzz-fe5b8f8d.so.0.61121.0", True),  # a wheel's own copy, in its folder
+        ("PySide6/Qt/plugins/platformthemes/libqgtk3.so", False),
+        ("PySide6/Qt/plugins/platformthemes/libqxdgdesktopportal.so", True),
+    ],
+)
+def test_linux_binary_filter(dest: str, keep: bool):
+    assert cfg.keep_binary(dest, "linux") is keep
+    assert cfg.keep_binary("libcairo-2.dll", "win32")  # the GTK rule is for Linux only
+
+
 def test_every_installed_qt_plugin_folder_has_a_decision():
     """A new PySide6 that adds a plugin folder must make someone decide whether it ships."""
     import PySide6
@@ -167,6 +190,7 @@ def test_resources_ship_without_scripts():
     assert cfg.keep_resource("resources/icons/nemodesk.png")
     assert not cfg.keep_resource("resources/icons/make_icons.py")
     assert not cfg.keep_resource("resources\\icons\\__pycache__\\x.pyc")
+    assert not cfg.keep_resource("resources/icons/nemodesk.icns")  # the bundle carries it already
 
 
 # --- icons ------------------------------------------------------------------------------------------------
@@ -223,6 +247,7 @@ def test_selftest_keyring_without_backend_passes_on_linux_only(monkeypatch: pyte
     monkeypatch.setattr(sys, "platform", "linux")
     assert "no usable backend" in selftest.check_keyring()
     monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setattr(selftest, "KEYRING_MODULES", {})  # the Windows backend cannot import here
     with pytest.raises(AssertionError, match="no keyring backend"):
         selftest.check_keyring()
 

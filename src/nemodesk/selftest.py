@@ -32,32 +32,21 @@ from typing import Any
 
 log = logging.getLogger("nemodesk.selftest")
 
-# What the app needs at run time, besides its own modules: a missing one is a packaging bug.
-THIRD_PARTY = (
-    "PySide6.QtCore",
-    "PySide6.QtGui",
-    "PySide6.QtWidgets",
-    "PySide6.QtSvg",
-    "qasync",
-    "httpx",
-    "httpx_sse",
-    "keyring",
-    "platformdirs",
-    "PIL.Image",
-    "PIL.JpegImagePlugin",
-    "PIL.PngImagePlugin",
-    "PIL.WebPImagePlugin",
-    "pillow_heif",
-    "av",
-    "numpy",
-    "starlette",
-    "uvicorn",
-    "python_multipart",
-    "tqdm",
-    "tenacity",
-    "sqlite3",
-    "certifi",
-)
+# Modules the app loads by name at run time, which PyInstaller cannot see from import statements (the
+# nemodesk modules themselves are all imported, so their static imports are covered): a missing one is a
+# packaging bug that only shows up when that code path runs.
+RUNTIME_MODULES = (
+    "PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "qasync", "httpx", "httpx_sse", "keyring",
+    "platformdirs", "PIL.Image", "PIL.JpegImagePlugin", "PIL.PngImagePlugin", "PIL.WebPImagePlugin",
+    "PIL.GifImagePlugin", "pillow_heif", "av", "numpy", "starlette", "uvicorn", "uvicorn.loops.auto",
+    "uvicorn.protocols.http.auto", "uvicorn.lifespan.on", "python_multipart", "sqlite3", "certifi",
+)  # fmt: skip
+# The keyring backend each OS needs, with the library it loads lazily.
+KEYRING_MODULES = {
+    "win32": ("keyring.backends.Windows", "win32ctypes.pywin32.win32cred"),
+    "darwin": ("keyring.backends.macOS", "keyring.backends.macOS.api"),
+    "linux": ("keyring.backends.SecretService", "secretstorage", "jeepney"),
+}
 PHOTO_FORMATS = ("JPEG", "PNG", "WEBP", "HEIC")
 RENDER_SECONDS = 2.0
 RENDER_SIZE = (320, 180)
@@ -138,7 +127,7 @@ def check_imports() -> str:
 
     for mod in pkgutil.walk_packages(nemodesk.__path__, "nemodesk.", onerror=onerror):
         names.append(mod.name)
-    for name in [*names, *THIRD_PARTY]:
+    for name in [*names, *RUNTIME_MODULES]:
         if name == "nemodesk.__main__":
             continue  # the entry point itself: importing it would be harmless but proves nothing
         try:
@@ -149,7 +138,7 @@ def check_imports() -> str:
         raise AssertionError("could not import " + "; ".join(failed))
     if len(names) < 5:
         raise AssertionError(f"found only {len(names)} nemodesk modules: {names}")
-    return f"{len(names)} nemodesk modules and {len(THIRD_PARTY)} libraries"
+    return f"{len(names)} nemodesk modules and {len(RUNTIME_MODULES)} run-time modules"
 
 
 def sample_photo(size: tuple[int, int] = (96, 64)) -> Any:
@@ -221,22 +210,25 @@ def check_decode(fmt: str) -> str:
 def check_keyring() -> str:
     """Report the keyring backend, and round-trip a dummy secret through it when there is a real one.
 
-    Headless Linux has no Secret Service: that passes as long as NemoDesk copes (the token lives in memory
-    for the session), which is what core/identity does. Windows and macOS always have a backend, so none
-    there is a failure.
+    The OS's backend module must be in the bundle everywhere. Headless Linux has no Secret Service: that
+    passes as long as NemoDesk copes, i.e. core.identity keeps the token in memory and says it was not
+    saved. Windows and macOS always have a backend, so none there is a failure.
     """
+    import importlib
+
     import keyring
     import keyring.backends.fail
     import keyring.backends.null
 
+    plat = "linux" if sys.platform.startswith("linux") else sys.platform
+    for mod in KEYRING_MODULES.get(plat, ()):
+        importlib.import_module(mod)
     kr = keyring.get_keyring()
     name = f"{type(kr).__module__}.{type(kr).__qualname__}"
     if isinstance(kr, keyring.backends.fail.Keyring | keyring.backends.null.Keyring):
-        if sys.platform in ("win32", "darwin") and not os.environ.get("PYTHON_KEYRING_BACKEND"):
-            raise AssertionError(
-                f"no keyring backend on {sys.platform} (got {name}): were the backends collected?"
-            )
-        return f"no usable backend ({name}); the app keeps the token in memory for the session"
+        if plat in ("win32", "darwin") and not os.environ.get("PYTHON_KEYRING_BACKEND"):
+            raise AssertionError(f"no keyring backend on {plat} (got {name}): were the backends collected?")
+        return f"no usable backend ({name}); {_identity_copes()}"
     service, user = "NemoDesk self-test", f"probe-{uuid.uuid4().hex[:8]}"
     secret = uuid.uuid4().hex
     try:
@@ -250,6 +242,20 @@ def check_keyring() -> str:
     if got != secret:
         raise AssertionError(f"{name} returned a different secret than was stored")
     return f"{name}: stored, read back and deleted a test entry"
+
+
+def _identity_copes() -> str:
+    """With no keyring, the app's token store must keep the token for the session and say it was not saved."""
+    from nemodesk.core.identity import Identity
+
+    ident = Identity("http://127.0.0.1:9/nemodesk-self-test", use_env=False)
+    token = "selftest-" + uuid.uuid4().hex
+    saved = ident.store_anonymous(token)
+    if saved or ident.token != token or not ident.unsaved_notice:
+        raise AssertionError(
+            "with no keyring the token store neither kept the token nor said it was not saved"
+        )
+    return "the token is kept in memory and the user is told it was not saved"
 
 
 def check_render(work: Path) -> str:
