@@ -719,7 +719,7 @@ def do_sync_to_beat(draft: Draft, intent: it.SyncToBeat, ctx: EditContext) -> Ch
             want = tr.d
             overlap = min(want, int(TRANSITION_SHARE * min(gaps[i], gaps[i + 1])))
             tr.d = overlap
-        s.d = gaps[i] + overlap
+        s.d = round(gaps[i] + overlap)
     bpm = 60000 / period
     en_add = f" Added “{added.name}” first." if added else ""
     zh_add = f"已先添加“{added.name}”。" if added else ""

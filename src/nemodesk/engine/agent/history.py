@@ -129,8 +129,19 @@ def shape(doc: Any) -> list[Any]:
     return [[t.get("tt"), len(t.get("sg") or [])] for t in tracks or [] if isinstance(t, dict)]
 
 
+def _norm(v: Any) -> Any:
+    """3000.0 and 3000 are the same number to diff (==) and must be to the check too."""
+    if type(v) is float and v.is_integer():
+        return int(v)
+    if type(v) is dict:
+        return {k: _norm(x) for k, x in v.items()}
+    if type(v) is list:
+        return [_norm(x) for x in v]
+    return v
+
+
 def _check(doc: Any, ops: list[Op]) -> str:
-    values = [get(doc, op[0]) for op in ops]
+    values = _norm([get(doc, op[0]) for op in ops])
     text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 

@@ -33,9 +33,21 @@ class Intent:
     action: ClassVar[str] = ""
 
     def to_args(self) -> dict[str, Any]:
-        args = {"action": self.action}
-        args.update({k: v for k, v in asdict(self).items() if v not in (None, (), [])})
+        """JSON-ready arguments (the functionCall args): unset fields left out, references compact."""
+        args: dict[str, Any] = {"action": self.action}
+        for k, v in asdict(self).items():
+            if v in (None, (), []):
+                continue
+            args[k] = _clean(v)
         return args
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, dict):
+        return {k: x for k, x in v.items() if x not in (None, False)}
+    if isinstance(v, list | tuple):
+        return [_clean(x) for x in v]
+    return v
 
 
 _REGISTRY: dict[str, type[Intent]] = {}

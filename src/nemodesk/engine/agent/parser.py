@@ -191,9 +191,12 @@ _REF_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], list[Ref]]
     (
         re.compile(
             PHOTO_WORD
-            + r"\s*(?:no\.?|number|#)?\s*(\d+(?:\s*(?:,|and|&|-|to|through)\s*\d+)*)(?![\d.]|\s*(?:s\b|sec|秒|%|ms|x))"
+            + r"\s*(?:no\.?|number|#)?\s*(\d+(?:\s*(?:,|、|and|&|-|to|through)\s*\d+)*)(?![\d.]|\s*(?:s\b|sec|秒|%|ms|x))"
         ),
-        lambda m: [Ref(pos=p) for p in _multi_positions(m.group(1).replace("and", ",").replace("&", ","))],
+        lambda m: [
+            Ref(pos=p)
+            for p in _multi_positions(m.group(1).replace("and", ",").replace("&", ",").replace("、", ","))
+        ],
     ),
     (
         re.compile(r"(?:the\s+)?(\d+)(?:st|nd|rd|th)\s*(?:one|" + PHOTO_WORD + r")?"),
@@ -358,7 +361,7 @@ _SLIDESHOW_RE = (
     r"slide\s*-?\s*show|幻灯片|幻灯|轮播|相册视频|影集|\bmontage\b|photo\s*video|"
     r"(?:photos|images|pictures|pics|them|all)\b.*\b(?:into|to|as)\b.*\b(?:videos?|mp4|movie|clip|reel)|"
     r"(?:make|create|build|generate|render)\s+(?:me\s+)?(?:a|an)\s+(?:\d+\S*\s+)?(?:short\s+)?(?:video|movie|reel)\b|"
-    r"(?:照片|图片|相片|这些图).*(?:做成|生成|变成|合成|转成|制作).*(?:视频|短片|影片)|(?:做成|生成|制作|做)(?:一个|个)?视频"
+    r"(?:照片|图片|相片|这些图).*(?:做成|生成|变成|合成|转成|制作).*(?:视频|短片|影片)|(?:做成|生成|制作|做)(?:一个|个)?.{0,6}?视频"
 )
 _SINGLE_TO_VIDEO_RE = r"\b(?:photo|image|picture|pic)\b.*\b(?:into|to|as)\b.*\b(?:video|mp4|movie|clip)"
 _ANIMATE_RE = (
@@ -745,6 +748,7 @@ class RuleParser:
     def parse(self, message: str, ctx: ParseContext) -> Parsed:
         text, quotes = lift_quotes(message)
         text = normalise_numbers(text).lower()
+        text = re.sub(r"(\d)\s*[,，]\s*(?=(?:and\s+)?\d)", r"\1、", text)  # "photos 1, 2 and 3": one list
         text = text.replace("：", ":").replace("％", "%")
         out = Parsed()
         for raw in _SPLIT_RE.split(text):
