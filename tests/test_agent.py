@@ -300,3 +300,29 @@ def test_input_draft_is_never_mutated() -> None:
     for msg in ("reverse", "每张2秒", "sync to the beat", "remove photo 1", "undo", "bogus"):
         respond(chat.draft, msg, chat.media, chat.memory)
         assert chat.draft.raw == before
+
+
+def test_questions_outside_the_timeline_are_answered_without_edits() -> None:
+    chat = Chat()
+    chat.say("make a slideshow")
+    before = chat.draft.encode()
+    for msg, words in (
+        ("export", "Export"),
+        ("导出", "导出"),
+        ("credits", "free"),
+        ("余额", "免费"),
+        ("status", "Timeline (2 tracks)"),
+        ("显示时间线", "时间线（2 条轨道）"),
+        ("help", "For example"),
+    ):
+        t = chat.say(msg)
+        assert not t.changed and t.calls == [] and words in t.text, (msg, t.text)
+        assert chat.draft.raw == before
+
+
+def test_single_photo_request_with_several_uploaded_asks_which() -> None:
+    chat = Chat(session(5))
+    t = chat.say("convert a single product photo or landscape image into a 1080p MP4")
+    assert not t.changed and t.calls[0].args["action"] == "animate"
+    t = chat.say("convert photo 3 into a 1080p MP4")
+    assert t.changed and chat.names == ["chelsea.png"] and chat.video[0].d == 5000

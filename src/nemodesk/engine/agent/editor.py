@@ -351,16 +351,18 @@ def do_slideshow(draft: Draft, intent: it.Slideshow, ctx: EditContext) -> tuple[
         fps=draft.canvas.fps or 30,
     )
     tr = intent.transition or "crossfade"
+    tr_en = "hard cuts (no transitions)" if tr == "cut" else f"{TR_NAMES[tr][0]} transitions"
+    tr_zh = "硬切（无转场）" if tr == "cut" else f"{TR_NAMES[tr][1]}转场"
     w, h = new.canvas.size
     en = (
         f"Made a slideshow of your {len(photos)} photo{'s' if len(photos) != 1 else ''} in upload order: "
-        f"{_s(seconds)} s each, {TR_NAMES[tr][0]} transitions"
+        f"{_s(seconds)} s each, {tr_en}"
         f"{', alternating Ken Burns moves' if intent.fx == 'kenburns' else ''}, canvas {w}×{h}"
         f"{f', music “{music.name}”' if music else ', no music'}"
         f"{f', title “{intent.title}”' if intent.title else ''}."
     )
     zh = (
-        f"已按上传顺序用 {len(photos)} 张照片做成幻灯片：每张 {_s(seconds)} 秒，{TR_NAMES[tr][1]}转场"
+        f"已按上传顺序用 {len(photos)} 张照片做成幻灯片：每张 {_s(seconds)} 秒，{tr_zh}"
         f"{'，交替的 Ken Burns 推拉' if intent.fx == 'kenburns' else ''}，画布 {w}×{h}"
         f"{f'，音乐“{music.name}”' if music else '，无音乐'}"
         f"{f'，标题“{intent.title}”' if intent.title else ''}。"

@@ -292,6 +292,15 @@ class ShowTimeline(Intent):
 
 @_register
 @dataclass(frozen=True)
+class Info(Intent):
+    """A question about something outside the timeline (export, credits, upload): answered, no edit."""
+
+    action: ClassVar[str] = "info"
+    topic: str = "export"
+
+
+@_register
+@dataclass(frozen=True)
 class Help(Intent):
     action: ClassVar[str] = "help"
 

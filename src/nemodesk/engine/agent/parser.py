@@ -26,6 +26,7 @@ from nemodesk.engine.agent.intents import (
     Animate,
     FitToMusic,
     Help,
+    Info,
     Intent,
     Move,
     Parsed,
@@ -331,6 +332,16 @@ def _aspect(c: Clause) -> str | None:
     return _first(ASPECT_RULES, c.text)
 
 
+INFO_TOPICS = (  # requests the app handles itself (nemo-protocol.md); answered with where to find them
+    (
+        "export",
+        r"^\s*(?:please\s+)?(?:export|download|render)\b|send\s+me\s+the\s+video|^\s*导出|^\s*下载|^\s*渲染",
+    ),
+    ("credits", r"\bcredits?\b|\bbalance\b|积分|余额"),
+    ("upload", r"^\s*(?:upload|上传)"),
+)
+
+
 def rule_undo_redo(c: Clause) -> list[Intent] | None:
     steps = 1
     m = re.search(r"(\d+)\s*(?:times|steps?|步|次|edits?|changes?)", c.text)
@@ -349,6 +360,9 @@ def rule_undo_redo(c: Clause) -> list[Intent] | None:
 def rule_show(c: Clause) -> list[Intent] | None:
     if c.has(r"^\s*(?:help|\?|what can you do|帮助|你能做什么|怎么用)\s*$"):
         return [Help()]
+    for topic, pattern in INFO_TOPICS:
+        if c.has(pattern):
+            return [Info(topic)]
     if c.has(
         r"show\s+(?:me\s+)?(?:the\s+)?(?:timeline|tracks|draft)|\bstatus\b|what'?s\s+on\s+the\s+timeline|"
         r"\bsummary\b|^\s*timeline\s*$|状态|查看时间线|时间线|显示轨道|概览"
@@ -425,7 +439,9 @@ def _slideshow_options(c: Clause) -> Slideshow:
 
 def rule_slideshow(c: Clause) -> list[Intent] | None:
     single = (
-        c.has(_SINGLE_TO_VIDEO_RE) and not c.has(r"photos|images|pictures|pics") and c.ctx.photo_count <= 1
+        c.has(_SINGLE_TO_VIDEO_RE)
+        and not c.has(r"photos|images|pictures|pics")
+        and (c.ctx.photo_count <= 1 or bool(c.refs) or c.has(r"\bsingle\b|\bone\b|\bthis\b"))
     )
     if c.has(_ANIMATE_RE) and (
         not c.has(r"photos|images|pictures|pics|所有照片|这些照片|全部照片") or c.ctx.photo_count <= 1

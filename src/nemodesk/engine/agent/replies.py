@@ -64,6 +64,28 @@ def help_text(lang: Language) -> str:
     )
 
 
+_INFO = {
+    "export": (
+        "Exporting is done by the app: press Export (or call the render endpoint) and the video is rendered "
+        "on this computer. The timeline as it stands:",
+        "导出由应用完成：点击“导出”（或调用渲染接口），视频会在本机渲染。当前时间线：",
+    ),
+    "credits": (
+        "The local engine is free: unlimited edits and renders, no credits needed.",
+        "本地引擎免费：编辑和渲染不限次数，无需积分。",
+    ),
+    "upload": (
+        "Drop photos or music into the tray (or upload them) and tell me what to make, e.g. “make a slideshow”.",
+        "把照片或音乐拖进素材栏（或上传），然后告诉我要做什么，例如“做成幻灯片”。",
+    ),
+}
+
+
+def info_text(topic: str, lang: Language) -> str:
+    en, zh = _INFO.get(topic, _INFO["upload"])
+    return zh if lang == "zh-CN" else en
+
+
 _ZH_KIND = {TT_VIDEO: "视频", TT_AUDIO: "音频", TT_TEXT: "文字"}
 _ZH_NAMES = {
     "Photos": "照片",

@@ -25,7 +25,7 @@ from nemodesk.engine.agent.model import (
 )
 from nemodesk.engine.agent.music import beats_for
 from nemodesk.engine.agent.parser import ParseContext, Parser, RuleParser
-from nemodesk.engine.agent.replies import detect_language, help_text, not_understood, summary
+from nemodesk.engine.agent.replies import detect_language, help_text, info_text, not_understood, summary
 
 TOOL_NAME = "edit_multitrack"  # the cloud agent's timeline tool: the server emits it as functionCall
 _DEFAULT_PARSER = RuleParser()
@@ -207,6 +207,9 @@ def respond(
             turn.show_summary = True
         elif isinstance(intent, it.Help):
             turn.lines.append(help_text(lang))
+        elif isinstance(intent, it.Info):
+            turn.lines.append(info_text(intent.topic, lang))
+            turn.show_summary = intent.topic == "export"
         else:
             turn.edit(intent, ctx)
     turn.commit()
