@@ -36,7 +36,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QSettings, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
 
 from nemodesk.core import paths
 from nemodesk.core.diff import draft_diff
@@ -192,7 +192,7 @@ class AppController(QObject):
         if err is None:
             return
         if isinstance(err, UserError):
-            self.errorShown.emit(str(err))
+            self.errorShown.emit(human_error(err))
         else:
             from nemodesk.ui.error_dialog import _report
 
@@ -238,7 +238,7 @@ class AppController(QObject):
             raise
         except Exception as err:
             log.warning("backend %s failed to start: %s", name, err, exc_info=not isinstance(err, UserError))
-            why = str(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
+            why = human_error(err) if isinstance(err, UserError) else f"{type(err).__name__}: {err}"
             what = (
                 self.tr("The local engine could not start")
                 if name == "local"
@@ -282,7 +282,7 @@ class AppController(QObject):
             is_local=local,
             language=session_language(self.settings.language),
             notice_interval=self.still_working_s,
-            on_notice=self.notice.emit,
+            on_notice=lambda text: self.notice.emit(notice_text(text)),
             on_session_replaced=self._session_replaced,
         )
 
@@ -427,7 +427,7 @@ class AppController(QObject):
         try:
             return await coro
         except UserError as err:
-            self.errorShown.emit(str(err))
+            self.errorShown.emit(human_error(err))
             return None
 
     def _require_ready(self) -> None:
@@ -449,7 +449,7 @@ class AppController(QObject):
         except asyncio.CancelledError:
             self.notice.emit(self.tr("Stopped. The message was not re-sent."))
         except UserError as err:
-            self.errorShown.emit(str(err))
+            self.errorShown.emit(human_error(err))
             await self._after_error(err)
         finally:
             self._set_busy(False)
@@ -460,7 +460,7 @@ class AppController(QObject):
             try:
                 after = await self.refresh_state()
             except UserError as err:
-                self.errorShown.emit(str(err))
+                self.errorShown.emit(human_error(err))
                 after = self.draft
         if not got_text:
             changes = list(_field(end, "diff_sentences") or []) if end is not None else []
@@ -490,14 +490,15 @@ class AppController(QObject):
                     self.agentText.emit(ev.text, True)
                 elif kind == "Activity":
                     if getattr(ev, "phase", "call") == "call":
-                        self.activity.emit(ev.text)
+                        self.activity.emit(activity_text(ev))
                 elif kind == "Notice":
                     if getattr(ev, "session_id", None):
                         self.session_id = str(ev.session_id)
                         self.sessionChanged.emit(self.session_id)
-                    self.notice.emit(ev.text)
+                    self.notice.emit(notice_text(ev.text))
                 elif kind == "ChatError":
-                    self.errorShown.emit(str(ev))
+                    err = getattr(ev, "error", None)
+                    self.errorShown.emit(human_error(err) if isinstance(err, UserError) else str(ev))
                     if getattr(ev, "error", None) is not None:
                         await self._after_error(ev.error)
                 elif kind == "TurnEnd":
@@ -600,7 +601,7 @@ class AppController(QObject):
             try:
                 result = await self.client.upload(self.session_id, [path], progress=progress)
             except UserError as err:
-                self.uploadFailed.emit(key, str(err))
+                self.uploadFailed.emit(key, human_error(err))
                 continue
             src = _src_of(result, path)
             if not src:
@@ -677,3 +678,94 @@ def _num(v: Any) -> str:
     if v is None:
         return "?"
     return f"{v:g}" if isinstance(v, float) else str(v)
+
+
+# ------------------------------------------------------------------------------- words for people
+
+
+def _error_texts() -> dict[str, tuple[str, str | None]]:
+    """The protocol's error messages in the UI's language, with actions that point at the GUI (Settings)
+    rather than the CLI. Keyed by the core exception's class name; None keeps the core's action."""
+    return {
+        "AuthError": (QCoreApplication.translate("Errors", "Your NemoVideo sign-in has expired or is not valid."),
+                      QCoreApplication.translate("Errors", "Open Settings to paste a new token, or sign out to get a new free one.")),
+        "TokenRejected": (QCoreApplication.translate("Errors", "The NemoVideo token you set was refused (bad or expired)."),
+                          QCoreApplication.translate("Errors", "Paste a new one in Settings, or unset NEMO_TOKEN.")),
+        "SessionNotFound": (QCoreApplication.translate("Errors", "The editing session was not found on the service."),
+                            QCoreApplication.translate("Errors", "A new session has been started.")),
+        "NoCredits": (QCoreApplication.translate("Errors", "You have run out of NemoVideo credits."), None),
+        "UnsupportedFile": (QCoreApplication.translate("Errors", "This file type is not supported."), None),
+        "FileTooLarge": (QCoreApplication.translate("Errors", "The file is too large (the limit is 200 MB per file)."),
+                         QCoreApplication.translate("Errors", "Compress it or trim it, then try again.")),
+        "ClientIdMissing": (QCoreApplication.translate("Errors", "The service did not accept this installation's client id."), None),
+        "ExportBlocked": (QCoreApplication.translate("Errors", "Export is not available on the free plan."),
+                          QCoreApplication.translate("Errors", "Register or upgrade your plan to unlock export.")),
+        "RateLimited": (QCoreApplication.translate("Errors", "The service is busy or you made too many requests."), QCoreApplication.translate("Errors", "Wait a minute and try again.")),
+        "ServerError": (QCoreApplication.translate("Errors", "The NemoVideo service had a problem."), QCoreApplication.translate("Errors", "Try again in a few minutes.")),
+        "NemoTimeout": (QCoreApplication.translate("Errors", "The NemoVideo service did not answer in time."), QCoreApplication.translate("Errors", "Check your connection and try again.")),
+        "NemoConnectionError": (QCoreApplication.translate("Errors", "Could not reach the NemoVideo service."),
+                                QCoreApplication.translate("Errors", "Check your internet connection (or that the local engine is running) and try "
+                                   "again.")),
+        "ProtocolError": (QCoreApplication.translate("Errors", "The service sent an answer NemoDesk does not understand."),
+                          QCoreApplication.translate("Errors", "Try again; if it persists, check for a NemoDesk update.")),
+        "StreamBroken": (QCoreApplication.translate("Errors", "The connection broke before the agent finished."), None),
+        "NothingToExport": (QCoreApplication.translate("Errors", "There is nothing to export yet: the timeline is empty."),
+                            QCoreApplication.translate("Errors", "Add photos or ask the agent to make a video first.")),
+        "RenderFailed": (QCoreApplication.translate("Errors", "The render failed."), QCoreApplication.translate("Errors", "Try exporting again.")),
+        "DownloadFailed": (QCoreApplication.translate("Errors", "The finished video could not be downloaded."), None),
+        "ExportCancelled": (QCoreApplication.translate("Errors", "Export cancelled."), None),
+        "NotSignedIn": (QCoreApplication.translate("Errors", "Not signed in to NemoVideo."), QCoreApplication.translate("Errors", "Open Settings to paste a token, or use the cloud to "
+                                                              "get a free one.")),
+    }  # fmt: skip
+
+
+def human_error(err: BaseException) -> str:
+    """What the user reads for an error: the protocol's message and action, in the UI's language."""
+    if not isinstance(err, UserError):
+        return str(err)
+    cls = type(err)
+    entry = None
+    for klass in cls.__mro__:
+        entry = _error_texts().get(klass.__name__)
+        if entry is not None:
+            break
+    message, action = err.message, err.action
+    if entry is not None:
+        if message == getattr(cls, "default_message", None):
+            message = entry[0]
+        if entry[1] is not None and action == getattr(cls, "default_action", None):
+            action = entry[1]
+        elif action.startswith("Register to get more credits:"):
+            action = QCoreApplication.translate("Errors", "Register to get more credits: %1").replace(
+                "%1", action.split(":", 1)[1].strip()
+            )
+    return f"{message} {action}".strip()
+
+
+def activity_text(ev: Any) -> str:
+    """The compact tool line ("Working on: editing the timeline"), in the UI's language."""
+    tool = getattr(ev, "tool", "") or ""
+    labels = {
+        "edit_multitrack": QCoreApplication.translate("Errors", "editing the timeline"),
+        "generate_video": QCoreApplication.translate(
+            "Errors", "generating a video (this can take a few minutes)"
+        ),
+        "generate_video_with_seedance": QCoreApplication.translate(
+            "Errors", "generating a video (this can take a few minutes)"
+        ),
+        "generate_music": QCoreApplication.translate(
+            "Errors", "generating music (this can take a few minutes)"
+        ),
+    }
+    if tool in labels:
+        return QCoreApplication.translate("Errors", "Working on: %1").replace("%1", labels[tool])
+    return str(getattr(ev, "text", "") or tool)
+
+
+def notice_text(text: str) -> str:
+    known = {
+        "Still working...": QCoreApplication.translate("Errors", "Still working..."),
+        "Stopped waiting for the agent (your message had already been sent).":
+            QCoreApplication.translate("Errors", "Stopped. Your message had already been sent and will not be sent again."),
+    }  # fmt: skip
+    return known.get(text, text)

@@ -51,25 +51,26 @@ def _log_only_hook(exc_type, exc, tb) -> None:  # type: ignore[no-untyped-def]
 
 
 def install_translators(app, language: str) -> list:  # type: ignore[no-untyped-def]
-    """NemoDesk's own .qm and Qt's (standard buttons) for the chosen or the system language."""
+    """NemoDesk's .qm (Simplified Chinese; or English plural forms) and Qt's own for standard buttons."""
     from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
 
     from nemodesk.core import paths
 
     locale = QLocale.system() if language in ("", "system") else QLocale(language)
-    if locale.language() == QLocale.Language.English:
-        return []
+    chinese = locale.language() == QLocale.Language.Chinese
     out = []
-    qt = QTranslator(app)
-    if qt.load(locale, "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
-        app.installTranslator(qt)
-        out.append(qt)
+    if chinese:
+        qt = QTranslator(app)
+        if qt.load("qtbase_zh_CN", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)):
+            app.installTranslator(qt)
+            out.append(qt)
     ours = QTranslator(app)
-    if ours.load(locale, "nemodesk", "_", str(paths.resources_dir() / "i18n")):
+    name = "nemodesk_zh_CN" if chinese else "nemodesk_en"
+    if ours.load(name, str(paths.resources_dir() / "i18n")):
         app.installTranslator(ours)
         out.append(ours)
     else:
-        log.info("no NemoDesk translation for %s", locale.name())
+        log.warning("translation %s not found in %s", name, paths.resources_dir() / "i18n")
     return out
 
 

@@ -84,7 +84,7 @@ class SettingsDialog(QDialog):
         form.addRow(self.tr("Default transition:"), self.transition)
         self.language = QComboBox(self)
         for code, name in LANGUAGES:
-            self.language.addItem(self.tr(name) if code == "system" else name, code)
+            self.language.addItem(self.tr("System language") if code == "system" else name, code)
         self.language.setCurrentIndex(max(0, self.language.findData(s.language)))
         self.language.setAccessibleName(self.tr("Language"))
         form.addRow(self.tr("Language:"), self.language)
