@@ -130,6 +130,14 @@ CASES: list[tuple[str, E | Callable[[dict[str, Any]], None], dict[str, Any]]] = 
     ("sync to the beat", lambda p: _on_beats(p, 500), {}),
     ("set transitions to 0.8s and make each photo 2.5 seconds",
      {"tr": [("crossfade", 800)] * 5 + [None], "d": [2500] * 6}, {}),
+    ("remove effects from photo 3", {"fx": ["kenburns"] * 2 + [None] + ["kenburns"] * 3}, {}),
+    ("put photo 2 before photo 1", moved([C, R, CH, A, G, H]), {}),
+    ("get rid of the third picture", {"names": [R, C, A, G, H], "d": [3000] * 5, "tr": [XF] * 4 + [None],
+                                      "fx": ["kenburns"] * 5, "blur": [0.0] * 5, "seg_fit": [None] * 5}, {}),
+    ("lower the music to 20%", vol(0.2), {}),
+    ("crop to fill", {"fit": "cover"}, {}),
+    ("title: My Trip", {"title": "My Trip"}, {}),
+    ("speed it up", {"d": [2500] * 6}, {}),
     # ---------------------------------------------------------------- Chinese
     ("每张2秒", {"d": [2000] * 6}, {}),
     ("每张照片四秒", {"d": [4000] * 6}, {}),
@@ -178,6 +186,14 @@ CASES: list[tuple[str, E | Callable[[dict[str, Any]], None], dict[str, Any]]] = 
     ("第四张加动态模糊", {"blur": [0.0] * 3 + [0.5] + [0.0] * 2}, {}),
     ("第2、3张删除", {"names": [R, A, G, H], "d": [3000] * 4, "tr": [XF] * 3 + [None],
                       "fx": ["kenburns"] * 4, "blur": [0.0] * 4, "seg_fit": [None] * 4}, {}),
+    ("第三张不要动效", {"fx": ["kenburns"] * 2 + [None] + ["kenburns"] * 3}, {}),
+    ("把第一张放到第三张前面", moved([C, R, CH, A, G, H]), {}),
+    ("删掉最后一张", {"names": [R, C, CH, A, G], "d": [3000] * 5, "tr": [XF] * 4 + [None],
+                      "fx": ["kenburns"] * 5, "blur": [0.0] * 5, "seg_fit": [None] * 5}, {}),
+    ("背景音乐音量调低", vol(0.6), {}),
+    ("裁剪填满", {"fit": "cover"}, {}),
+    ("顺序反过来", moved(BASE[::-1]), {}),
+    ("每张照片显示两秒半", {"d": [2500] * 6}, {}),
 ]  # fmt: skip
 
 

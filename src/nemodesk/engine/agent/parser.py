@@ -238,6 +238,7 @@ class Clause:
     text: str
     quotes: list[str]
     ctx: ParseContext
+    original: str = ""  # the whole message as typed (for casing of unquoted titles)
     refs: list[Ref] = field(default_factory=list)
     rest: str = ""  # text with references blanked out
 
@@ -500,9 +501,11 @@ def rule_music(c: Clause) -> list[Intent] | None:
             out.append(SetVolume(pct))
         elif c.has(r"\bmute\b|静音"):
             out.append(SetVolume(0))
-        elif c.has(r"louder|turn\s+(?:it\s+)?up|increase|raise|higher|大声|调大|提高|大一点|响"):
+        elif c.has(r"louder|turn\s+(?:it\s+)?up|increase|raise|higher|大声|调大|调高|提高|大一点|响|高一点"):
             out.append(SetVolume(20, relative=True))
-        elif c.has(r"quieter|softer|turn\s+(?:it\s+)?down|decrease|lower|小声|调小|降低|小一点|轻"):
+        elif c.has(
+            r"quieter|softer|turn\s+(?:it\s+)?down|decrease|lower|小声|调小|调低|降低|小一点|轻|低一点"
+        ):
             out.append(SetVolume(-20, relative=True))
     elif c.percent() is not None and music and re.search(r"%|percent", text):
         out.append(SetVolume(c.percent() or 0))
@@ -550,8 +553,11 @@ def rule_text(c: Clause) -> list[Intent] | None:
             r"(?:title|标题|caption|字幕|text|文字)\s*(?:to|as|is|为|是|改成|改为|叫|:|：)\s*(.+)$", c.text
         )
         if m and m.group(1).strip():
-            # unquoted: take the original casing back from the rest of the message
+            # unquoted: take the original casing back from the message
             text = m.group(1).strip()
+            found = re.search(re.escape(text), c.original, re.IGNORECASE)
+            if found:
+                text = found.group(0)
     if text is None:
         return None
     if (caption and not title) or (c.refs and not title):
@@ -606,13 +612,15 @@ def rule_duration(c: Clause) -> list[Intent] | None:
     secs = c.seconds()
     if secs is None:
         delta = None
-        if c.has(r"longer|slower|more\s+time|加长|长一点|久一点|慢一点|放慢"):
+        if c.has(r"longer|slower|slow\s+(?:it\s+)?down|more\s+time|加长|长一点|久一点|慢一点|放慢|慢些"):
             delta = 1.0
-        elif c.has(r"shorter|faster|quicker|less\s+time|缩短|短一点|快一点|加快"):
+        elif c.has(
+            r"shorter|faster|quicker|speed\s+(?:it\s+|things\s+)?up|less\s+time|缩短|短一点|快一点|加快|快些"
+        ):
             delta = -1.0
         if delta is None or c.has(r"transition|转场|music|音乐"):
             return None
-        if not c.refs and c.has(r"faster|quicker|slower|快|慢"):
+        if not c.refs and c.has(r"faster|quicker|slower|slow|speed|快|慢"):
             delta /= 2
         return [SetDuration(delta, tuple(c.refs), relative=True)]
     if c.has(r"transition|转场|过渡|fade|淡|music|音乐|song|audio|音量|volume"):
@@ -692,6 +700,13 @@ def _move_destination(c: Clause) -> tuple[int | None, Ref | None, Ref | None, st
     return None, None, None, text
 
 
+# words that make "remove … from photo 3" about something on the photo, not the photo itself
+NOT_A_PHOTO = (
+    r"effects?|motion|animation|\bblur|\bzoom|\bpan\b|ken\s*burns|caption|subtitle|\btext\b|title|transition|music|"
+    r"动效|效果|动画|模糊|运镜|平移|缩放|放大|字幕|文字|转场|标题|音乐|过渡"
+)
+
+
 def rule_order(c: Clause) -> list[Intent] | None:
     if c.has(r"\breverse|backwards|倒序|反转|倒过来|反过来|颠倒|逆序|倒着"):
         return [Reverse()]
@@ -711,8 +726,12 @@ def rule_order(c: Clause) -> list[Intent] | None:
         if refs and (pos is not None or after or before):
             return [Move(refs[0], to=pos, after=after, before=before)]
         return None
-    if c.refs and c.has(
-        r"\bremove\b|\bdelete\b|\bdrop\b|take\s+out|get\s+rid\s+of|\bcut\b|删除|删掉|去掉|移除|不要|拿掉|去除"
+    if (
+        c.refs
+        and c.has(
+            r"\bremove\b|\bdelete\b|\bdrop\b|take\s+out|get\s+rid\s+of|\bcut\b|删除|删掉|去掉|移除|不要|拿掉|去除"
+        )
+        and not c.has(NOT_A_PHOTO)
     ):
         return [Remove(tuple(c.refs))]
     return None
@@ -771,7 +790,7 @@ class RuleParser:
             clause_text = raw.strip()
             if not clause_text or not re.search(r"\w", clause_text):
                 continue
-            intents = self._clause(clause_text, quotes, ctx)
+            intents = self._clause(clause_text, quotes, ctx, message)
             if intents is None:
                 out.unknown.append(_restore(clause_text, quotes))
             else:
@@ -779,13 +798,13 @@ class RuleParser:
         out.intents = fold_into_slideshow(out.intents)
         return out
 
-    def _clause(self, text: str, quotes: list[str], ctx: ParseContext) -> list[Intent] | None:
-        whole = self._rules(Clause(text, quotes, ctx))
+    def _clause(self, text: str, quotes: list[str], ctx: ParseContext, original: str) -> list[Intent] | None:
+        whole = self._rules(Clause(text, quotes, ctx, original))
         if whole and isinstance(whole[0], Slideshow | Animate | Undo | Redo):
             return whole
         parts = [p.strip() for p in _AND_RE.split(text) if p.strip()]
         if len(parts) > 1:
-            parsed = [self._rules(Clause(p, quotes, ctx)) for p in parts]
+            parsed = [self._rules(Clause(p, quotes, ctx, original)) for p in parts]
             if all(parsed):
                 flat = [i for p in parsed for i in p or []]
                 if whole is None or len(flat) > len(whole):
