@@ -114,3 +114,26 @@ def test_preview_is_a_third_of_the_size(photos, tmp_path: Path):
     draft = photo_draft(photos[:2], size=(960, 540), d=500)
     res = render(draft, out, resolve=Path, preview=True)
     assert probe(out)["size"] == (320, 180) and (res.width, res.height) == (320, 180)
+
+
+def test_long_qt_loops_do_not_exhaust_none(tmp_path: Path):
+    """PySide6 6.12 on CPython 3.11 drops a reference to None per void call; the guard keeps it alive."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from nemodesk.engine.render.qt import ensure_qt_gui, guard_none_refcount\n"
+        "ensure_qt_gui()\n"
+        "from PySide6.QtGui import QImage\n"
+        "img = QImage(4, 4, QImage.Format.Format_RGB32)\n"
+        "start = sys.getrefcount(None)\n"
+        "for i in range(3 * start if start < 10**6 else 200_000):\n"
+        "    img.fill(0)\n"
+        "    if i % 1000 == 0:\n"
+        "        guard_none_refcount()\n"
+        "print('ok')\n"
+    )
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-500:]

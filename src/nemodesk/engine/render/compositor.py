@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from nemodesk.core.draft import TT_TEXT, TT_VIDEO, Draft, Segment
 from . import images
 from .errors import RenderError, seg_label
 from .motion import Move, corner_speed, move_for
-from .qt import ensure_qt_gui
+from .qt import ensure_qt_gui, guard_none_refcount
 from .text import TextLayer, build_text_layer
 
 log = logging.getLogger(__name__)
@@ -263,10 +264,8 @@ class Compositor:
             ts = t_ms + (i / (n - 1) - 0.5) * shutter
             ts = min(max(ts, v.start), v.end)
             layer.fill(Qt.GlobalColor.black)
-            lp = QPainter(layer)
-            lp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            self._paint_seg(lp, v, src, ts)
-            lp.end()
+            with _painting(layer) as lp:
+                self._paint_seg(lp, v, src, ts)
             a = qimage_array(layer)
             acc = a.astype(np.uint16) if acc is None else acc + a
         assert acc is not None
@@ -277,10 +276,8 @@ class Compositor:
     def _layer(self, i: int, v: _VSeg, t_ms: float) -> QImage:
         img = self._scratch_image(i)
         img.fill(Qt.GlobalColor.black)
-        lp = QPainter(img)
-        lp.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        self._draw_seg(lp, v, t_ms)
-        lp.end()
+        with _painting(img) as lp:
+            self._draw_seg(lp, v, t_ms)
         return img
 
     def _transition(self, p: QPainter, a: _VSeg, b: _VSeg, t_ms: float) -> None:
@@ -353,27 +350,43 @@ class Compositor:
     def frame_at(self, t_ms: float, into: QImage | None = None) -> QImage:
         """The frame shown at t_ms (RGB32). Pass `into` (same size) to reuse an image."""
         W, H = self.size
+        guard_none_refcount()
         img = into if into is not None else QImage(W, H, FMT)
-        img.fill(Qt.GlobalColor.black)
-        p = QPainter(img)
-        p.setRenderHints(QPainter.RenderHint.SmoothPixmapTransform | QPainter.RenderHint.Antialiasing)
+        plan = []
         for segs in self._tracks:
-            active = [v for v in segs if v.start <= t_ms < v.end]
-            if len(active) == 1:
-                self._draw_seg(p, active[0], t_ms)
-            elif len(active) >= 2:
-                self._transition(p, active[-2], active[-1], t_ms)
-        for i, (_, start, end, _) in enumerate(self._texts):
-            if start <= t_ms < end:
-                layer = self._text_layer(i)
-                if layer is not None:
-                    op = layer.opacity(t_ms)
-                    if op > 0:
-                        p.setOpacity(op)
-                        p.drawImage(layer.pos, layer.image)
-        p.setOpacity(1.0)
-        p.end()
+            active = [v for v in segs if v.start <= t_ms < v.end][-2:]
+            for v in active:
+                self._source(v, t_ms)  # decode (and fail) before any painting starts
+            if active:
+                plan.append(active)
+        img.fill(Qt.GlobalColor.black)
+        with _painting(img) as p:
+            for active in plan:
+                if len(active) == 1:
+                    self._draw_seg(p, active[0], t_ms)
+                else:
+                    self._transition(p, active[0], active[1], t_ms)
+            for i, (_, start, end, _) in enumerate(self._texts):
+                if start <= t_ms < end:
+                    layer = self._text_layer(i)
+                    if layer is not None:
+                        op = layer.opacity(t_ms)
+                        if op > 0:
+                            p.setOpacity(op)
+                            p.drawImage(layer.pos, layer.image)
+            p.setOpacity(1.0)
         return img
+
+
+@contextmanager
+def _painting(img: QImage) -> Iterator[QPainter]:
+    """A QPainter that is always ended: a painter left open on an image whose memory goes away crashes."""
+    p = QPainter(img)
+    try:
+        p.setRenderHints(QPainter.RenderHint.SmoothPixmapTransform | QPainter.RenderHint.Antialiasing)
+        yield p
+    finally:
+        p.end()
 
 
 def _soften(img: QImage, k: float) -> QImage:

@@ -127,21 +127,32 @@ def configure_video_stream(out: av.container.OutputContainer, vs: VideoSettings)
     return stream
 
 
+_CONVERT = {"format": "yuv420p", "src_colorspace": "ITU709", "dst_colorspace": "ITU709", "dst_color_range": 1}
+
+
+class FrameCanvas:
+    """A BGRA video frame that a QImage paints into directly, converted to yuv420p per frame.
+
+    Painting into the frame's own memory and reusing one frame (and so one swscale context) halves the
+    cost of getting a picture to the encoder compared with copying an array into a fresh frame each time.
+    """
+
+    def __init__(self, width: int, height: int):
+        from PySide6.QtGui import QImage
+
+        self.frame = av.VideoFrame(width, height, "bgra")
+        plane = self.frame.planes[0]
+        self._mem = memoryview(plane)
+        self.image = QImage(self._mem, width, height, plane.line_size, QImage.Format.Format_RGB32)
+
+    def to_yuv(self) -> av.VideoFrame:
+        """BT.709, limited range: what the stream is tagged with."""
+        return self.frame.reformat(**_CONVERT)
+
+
 def rgb32_to_frame(arr: np.ndarray) -> av.VideoFrame:
     """B G R A pixels (a QImage's RGB32 memory) to a yuv420p frame, BT.709 limited range."""
-    frame = av.VideoFrame.from_ndarray(arr, format="bgra")
-    return (
-        frame.reformat(format="yuv420p", src_colorspace="ITU709", dst_colorspace="ITU709", dst_color_range=1)
-        if _RANGE_OK
-        else frame.reformat(format="yuv420p", src_colorspace="ITU709", dst_colorspace="ITU709")
-    )
-
-
-try:  # dst_color_range arrived in later PyAV versions; limited range is the default anyway
-    av.VideoFrame(2, 2, "bgra").reformat(format="yuv420p", dst_colorspace="ITU709", dst_color_range=1)
-    _RANGE_OK = True
-except TypeError:
-    _RANGE_OK = False
+    return av.VideoFrame.from_ndarray(arr, format="bgra").reformat(**_CONVERT)
 
 
 class Mp4Writer:

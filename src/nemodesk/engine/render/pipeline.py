@@ -21,9 +21,10 @@ from pathlib import Path
 from nemodesk.core.draft import Draft
 
 from . import audio
-from .compositor import Compositor, qimage_array
-from .encoder import Mp4Writer, VideoSettings, pick_video_encoder, rgb32_to_frame
+from .compositor import Compositor
+from .encoder import FrameCanvas, Mp4Writer, VideoSettings, pick_video_encoder
 from .errors import RenderCancelled, RenderError
+from .qt import guard_none_refcount
 
 log = logging.getLogger(__name__)
 
@@ -78,18 +79,17 @@ def _producer(comp: Compositor, frames: int, fps: float, q: queue.Queue, stop: t
         raise _Stop
 
     try:
-        W, H = comp.size
-        from PySide6.QtGui import QImage
-
-        img = QImage(W, H, QImage.Format.Format_RGB32)
+        canvas = FrameCanvas(*comp.size)
         for i in range(frames):
             if stop.is_set():
                 raise _Stop
             t = i * 1000.0 / fps
             comp.prefetch(t)
-            comp.frame_at(t, into=img)
+            comp.frame_at(t, into=canvas.image)
             comp.release_before(t)
-            put(rgb32_to_frame(qimage_array(img)))
+            if i % 250 == 0:
+                guard_none_refcount()  # see qt.guard_none_refcount: Qt void calls leak None here
+            put(canvas.to_yuv())
         put(None)
     except _Stop:
         pass

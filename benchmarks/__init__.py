@@ -1,0 +1,1 @@
+"""NemoDesk's benchmarks: `python -m benchmarks.run_all [--quick]` prints one table."""
