@@ -1,7 +1,8 @@
 """Helpers for the window tests: a qasync loop per test, synthetic drops, waiting on conditions.
 
 One QApplication for the session comes from pytest-qt (`qapp`); each test that needs asyncio gets its
-own qasync loop on it (`qloop`), closed afterwards so no timers or tasks outlive the test.
+own qasync loop on it (a `qloop` fixture built on `make_qloop`), closed afterwards so no timers or tasks
+outlive the test.
 """
 
 from __future__ import annotations
@@ -13,7 +14,6 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDragMoveEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QWidget
@@ -22,8 +22,8 @@ from PySide6.QtWidgets import QApplication, QWidget
 import qasync
 
 
-@pytest.fixture
-def qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+def make_qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
+    """A qasync loop on the session's QApplication; on exit, fails if tasks were left running."""
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers_ui import run, until
+from helpers_ui import make_qloop, run, until
 from nemodesk.core import nemo_errors as ne
 from nemodesk.core.draft import TT_AUDIO, TT_VIDEO
 from nemodesk.core.errors import UserError
@@ -15,7 +15,12 @@ from nemodesk.ui.controller import AppController, AppSettings, human_error
 from nemodesk.ui.main_window import MainWindow
 from nemodesk.ui.tasks import TaskRunner
 
-pytest_plugins = ["nemo_fixtures", "helpers_ui"]  # helpers_ui provides the qloop fixture
+pytest_plugins = ["nemo_fixtures"]
+
+
+@pytest.fixture
+def qloop(qapp):
+    yield from make_qloop(qapp)
 
 
 class Recorder:
