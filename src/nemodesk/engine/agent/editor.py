@@ -206,11 +206,10 @@ def _names(draft: Draft, indices: Sequence[int], lang: str) -> str:
     segs = video_segments(draft)
     if len(indices) == len(segs) and len(segs) > 1:
         return "every photo" if lang == "en" else "每张照片"
-    parts = [
-        f"{'photo' if lang == 'en' else '第'}{' ' if lang == 'en' else ''}{i + 1}"
-        f"{'' if lang == 'en' else '张'} ({segs[i].name})"
-        for i in indices[:5]
-    ]
+    if lang == "en":
+        parts = [f"photo {i + 1} ({segs[i].name})" for i in indices[:5]]
+    else:
+        parts = [f"第{i + 1}张（{segs[i].name}）" for i in indices[:5]]
     more = f" +{len(indices) - 5}" if len(indices) > 5 else ""
     return ", ".join(parts) + more if lang == "en" else "、".join(parts) + more
 
