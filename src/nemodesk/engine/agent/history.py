@@ -110,7 +110,7 @@ def apply(doc: Any, ops: list[Op]) -> Any:
             parent = parent[key]
         if len(op) == 1:
             del parent[path[-1]]
-        elif type(op[1]) is dict and PICK in op[1] and len(op[1]) == 1:
+        elif _is_pick(op) and len(op[1]) == 1:
             old = parent[path[-1]]
             parent[path[-1]] = [old[j] if j >= 0 else None for j in op[1][PICK]]
         else:
@@ -140,8 +140,18 @@ def _norm(v: Any) -> Any:
     return v
 
 
+def _is_pick(op: Op) -> bool:
+    return len(op) == 2 and type(op[1]) is dict and PICK in op[1]
+
+
 def _check(doc: Any, ops: list[Op]) -> str:
-    values = _norm([get(doc, op[0]) for op in ops])
+    values = []
+    for op in ops:
+        v = get(doc, op[0])
+        if _is_pick(op) and type(v) is list:
+            v = [_key(x) for x in v]  # a reordered list is identified by its order; its elements by later ops
+        values.append(v)
+    values = _norm(values)
     text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
