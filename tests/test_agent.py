@@ -326,3 +326,16 @@ def test_single_photo_request_with_several_uploaded_asks_which() -> None:
     assert not t.changed and t.calls[0].args["action"] == "animate"
     t = chat.say("convert photo 3 into a 1080p MP4")
     assert t.changed and chat.names == ["chelsea.png"] and chat.video[0].d == 5000
+
+
+def test_ranges_of_photos() -> None:
+    chat = Chat()
+    chat.say("make a slideshow")
+    chat.say("第1到3张每张2秒")
+    assert chat.durations == [2000, 2000, 2000, 3000, 3000, 3000]
+    chat.say("the last 2 photos 4 seconds each")
+    assert chat.durations == [2000, 2000, 2000, 3000, 4000, 4000]
+    chat.say("最后两张删除")
+    assert chat.names == ["rocket.jpg", "coffee.png", "chelsea.png", "astronaut.png"]
+    chat.say("这个视频二十秒")  # "this video": the whole video, not a photo
+    assert chat.draft.duration_ms() == 20_000

@@ -181,6 +181,18 @@ _REF_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], list[Ref]]
         ),
         lambda m: [Ref(pos=-2)],
     ),
+    (
+        re.compile(r"(?:the\s+)?first\s+(\d+)\s+" + PHOTO_WORD + r"|前\s*(\d+)\s*" + ZH_MEASURE),
+        lambda m: [Ref(pos=p) for p in range(1, min(1000, int(m.group(1) or m.group(2))) + 1)],
+    ),
+    (
+        re.compile(r"(?:the\s+)?last\s+(\d+)\s+" + PHOTO_WORD + r"|(?:最后|后)\s*(\d+)\s*(?:张|幅|个)"),
+        lambda m: [Ref(pos=-p) for p in range(min(1000, int(m.group(1) or m.group(2))), 0, -1)],
+    ),
+    (
+        re.compile(r"第\s*(\d+)\s*(?:到|至|-|~|～)\s*第?\s*(\d+)\s*" + ZH_MEASURE + "?"),
+        lambda m: [Ref(pos=p) for p in _multi_positions(f"{m.group(1)}-{m.group(2)}")],
+    ),
     (re.compile(r"倒数第\s*(\d+)\s*" + ZH_MEASURE + "?"), lambda m: [Ref(pos=-int(m.group(1)))]),
     (
         re.compile(
@@ -224,7 +236,7 @@ _REF_PATTERNS: tuple[tuple[re.Pattern[str], Callable[[re.Match[str]], list[Ref]]
             + PHOTO_WORD
             + r")|\bthat\s+(?:one|"
             + PHOTO_WORD
-            + r")|这张|这个|这幅|这一张|该图|它"
+            + r")|这张|这个(?!视频|影片|片子|短片)|这幅|这一张|该图|它"
         ),
         lambda m: [Ref(this=True)],
     ),
@@ -418,7 +430,7 @@ def _slideshow_options(c: Clause) -> Slideshow:
     m = re.search(
         r"(?:\bfirst|前)\s*(\d+)\s*(?:photos?|images?|pictures?|pics?|张|幅)?|(\d+)\s+(?:[a-z]+\s+)?(?:photos|images|pictures|pics)\b"
         r"|(\d+)\s*(?:张|幅)(?:照片|图片|相片)?",
-        c.rest,
+        c.text,
     )
     if m:
         count = int(next(g for g in m.groups() if g))
