@@ -187,6 +187,7 @@ def respond(
     `beats` finds the beats of a song when its MediaInfo has none (default: the bundled bed is analysed,
     uploaded songs must come with `beats_ms`).
     """
+    message = message if isinstance(message, str) else ""
     lang = detect_language(message, language_hint)
     parsed = (parser or _DEFAULT_PARSER).parse(message or "", _parse_context(draft, media))
     if not parsed.intents:
