@@ -339,3 +339,14 @@ def test_ranges_of_photos() -> None:
     assert chat.names == ["rocket.jpg", "coffee.png", "chelsea.png", "astronaut.png"]
     chat.say("这个视频二十秒")  # "this video": the whole video, not a photo
     assert chat.draft.duration_ms() == 20_000
+
+
+def test_relative_moves() -> None:
+    chat = Chat()
+    chat.say("make a slideshow")
+    chat.say("move photo 3 one place earlier")
+    assert chat.names[:3] == ["rocket.jpg", "chelsea.png", "coffee.png"]
+    chat.say("第一张后移两位")
+    assert chat.names[:4] == ["chelsea.png", "coffee.png", "rocket.jpg", "astronaut.png"]
+    t = chat.say("第一张往前移一位")
+    assert not t.changed and "最前面" in t.text

@@ -798,6 +798,13 @@ def do_move(draft: Draft, intent: it.Move, ctx: EditContext) -> Change:
         if target == src:
             raise Refusal("A photo can't move next to itself.", "不能把照片移到它自己旁边。")
         at = order.index(target) + (1 if intent.after is not None else 0)
+    elif intent.by:
+        at = max(0, min(n - 1, src + intent.by))
+        if at == src:
+            raise Refusal(
+                f"Photo {src + 1} is already {'first' if src == 0 else 'last'}.",
+                f"第{src + 1}张已经在{'最前面' if src == 0 else '最后面'}了。",
+            )
     else:
         to = intent.to if intent.to is not None else 1
         if to == -1:

@@ -189,6 +189,7 @@ class Move(Intent):
     to: int | None = None  # 1-based target position; -1 = the end
     after: Ref | None = None
     before: Ref | None = None
+    by: int | None = None  # relative: -1 one place earlier, +2 two places later
 
 
 @_register

@@ -719,6 +719,23 @@ NOT_A_PHOTO = (
 )
 
 
+def _move_by(text: str) -> int | None:
+    """'one place later', '2 steps left', '往前移1位', '后移2位' → a signed number of places."""
+    m = re.search(
+        r"(?:by\s+)?(\d+|one|a)?\s*(?:steps?|places?|positions?|spots?)?\s*(?:to\s+the\s+)?"
+        r"\b(left|right|earlier|later|forward|backward|back)\b(?!\s+of)",
+        text,
+    )
+    if m:
+        n = int(m.group(1)) if m.group(1) and m.group(1).isdigit() else 1
+        return -n if m.group(2) in ("left", "earlier", "forward") else n
+    m = re.search(r"(?:往|向)?(前|后)\s*(?:移|挪|移动)\s*(\d+)?\s*(?:位|个位置|格|个|步)?", text)
+    if m:
+        n = int(m.group(2)) if m.group(2) else 1
+        return -n if m.group(1) == "前" else n
+    return None
+
+
 def rule_order(c: Clause) -> list[Intent] | None:
     if c.has(r"\breverse|backwards|倒序|反转|倒过来|反过来|颠倒|逆序|倒着"):
         return [Reverse()]
@@ -731,12 +748,15 @@ def rule_order(c: Clause) -> list[Intent] | None:
             return [Swap(c.refs[0], c.refs[1])]
         return None
     if c.has(
-        r"\bmove\b|\bput\b|\bplace\b|\bbring\b|\bmake\b|\bshift\b|放到|移到|挪到|放在|移动|排到|排在|提到|调到|作为|放第"
+        r"\bmove\b|\bput\b|\bplace\b|\bbring\b|\bmake\b|\bshift\b|放到|移到|挪到|放在|移动|排到|排在|提到|调到|作为|放第|前移|后移|往前|往后|向前|向后"
     ):
         pos, after, before, rest = _move_destination(c)
         refs, _ = find_refs(rest, c.ctx)
         if refs and (pos is not None or after or before):
             return [Move(refs[0], to=pos, after=after, before=before)]
+        by = _move_by(c.rest)
+        if c.refs and by:
+            return [Move(c.refs[0], by=by)]
         return None
     if (
         c.refs
