@@ -158,7 +158,7 @@ def rgb32_to_frame(arr: np.ndarray) -> av.VideoFrame:
 class Mp4Writer:
     """One MP4 file: video frames pushed in order, the soundtrack muxed alongside as video advances."""
 
-    def __init__(self, path: Path, vs: VideoSettings, soundtrack: np.ndarray):
+    def __init__(self, path: Path, vs: VideoSettings, soundtrack: np.ndarray | None = None):
         self.path = path
         self.vs = vs
         self.container = av.open(str(path), "w", format="mp4", options={"movflags": "+faststart"})
@@ -169,11 +169,19 @@ class Mp4Writer:
         except Exception:
             self.container.close()
             raise
-        self.soundtrack = np.ascontiguousarray(soundtrack, dtype=np.float32)
+        self.soundtrack: np.ndarray | None = None
+        if soundtrack is not None:
+            self.set_soundtrack(soundtrack)
         self.audio_pos = 0
         self.frames = 0
 
+    def set_soundtrack(self, soundtrack: np.ndarray) -> None:
+        """The (2, n) float32 48 kHz mix; may arrive after the first video frames (it is mixed in parallel)."""
+        self.soundtrack = np.ascontiguousarray(soundtrack, dtype=np.float32)
+
     def _audio_until(self, samples: int) -> None:
+        if self.soundtrack is None:
+            return  # the muxer holds the video packets until audio catches up
         total = self.soundtrack.shape[1]
         samples = min(samples, total)
         while self.audio_pos < samples:
@@ -196,6 +204,7 @@ class Mp4Writer:
         self._audio_until(int(self.frames / self.vs.fps * AUDIO_RATE))
 
     def finish(self) -> None:
+        assert self.soundtrack is not None, "set_soundtrack() before finish()"
         self.container.mux(self.video.encode(None))
         self._audio_until(self.soundtrack.shape[1])
         self.container.mux(self.audio.encode(None))

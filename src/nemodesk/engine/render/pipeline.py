@@ -136,10 +136,28 @@ def render(
     worker: threading.Thread | None = None
     writer: Mp4Writer | None = None
     done = False
-    try:
-        soundtrack = audio.mix(draft, resolve, frames * 1000.0 / fps)
+    mixed: dict[str, object] = {}
+
+    def mix_soundtrack() -> None:  # numpy and FFmpeg work outside the GIL: overlaps the first frames
         try:
-            writer = Mp4Writer(tmp, VideoSettings(size[0], size[1], fps, preview, encoder), soundtrack)
+            mixed["mix"] = audio.mix(draft, resolve, frames * 1000.0 / fps)
+        except BaseException as err:
+            mixed["error"] = err
+
+    mixer = threading.Thread(target=mix_soundtrack, name="nemodesk-audio", daemon=True)
+
+    def take_soundtrack(wait: bool) -> None:
+        if writer is None or writer.soundtrack is not None or (not wait and mixer.is_alive()):
+            return
+        mixer.join()
+        if "error" in mixed:
+            raise mixed["error"]  # type: ignore[misc]
+        writer.set_soundtrack(mixed["mix"])  # type: ignore[arg-type]
+
+    try:
+        mixer.start()
+        try:
+            writer = Mp4Writer(tmp, VideoSettings(size[0], size[1], fps, preview, encoder))
         except OSError as err:
             raise RenderError(
                 f"Cannot write the video beside {out}: {err}.",
@@ -165,6 +183,7 @@ def render(
             if item is None:
                 break
             writer.write(item)
+            take_soundtrack(wait=False)
             now = time.perf_counter()
             if progress is not None and (now - last_report >= 0.1 or i == frames - 1):
                 last_report = now
@@ -174,6 +193,7 @@ def render(
                 progress(RenderProgress(frac, eta, i + 1, frames))
         if cancel.is_set():
             raise RenderCancelled()
+        take_soundtrack(wait=True)
         try:
             writer.finish()
         except OSError as err:
@@ -187,6 +207,8 @@ def render(
         stop.set()
         if worker is not None:
             worker.join()
+        if mixer.ident is not None:
+            mixer.join()
         comp.close()
         if not done:
             if writer is not None:
