@@ -56,6 +56,17 @@ def music(media_dir: Path, tmp_path: Path) -> Path:
     return dst
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _one_qapplication(qapp):
+    """Create the session's QApplication before any test runs.
+
+    The renderer creates a bare QGuiApplication when none exists (the engine process has no widgets); if a
+    render test ran first, every widget test after it would abort. One QApplication from the start, as
+    Picard's conftest does, serves both.
+    """
+    return qapp
+
+
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Keep every test away from the real config, data and log dirs, keyring and NEMO_TOKEN."""
