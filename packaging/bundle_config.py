@@ -189,6 +189,7 @@ QT_PLUGINS: dict[str, set[str] | None] = {
     "printsupport": set(),
     "sqldrivers": set(),
     "qmltooling": set(),
+    "qmllint": set(),
     "designer": set(),
     "wayland-graphics-integration-server": set(),
     "multimedia": set(),
