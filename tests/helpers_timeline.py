@@ -68,3 +68,14 @@ def sample_draft(photos: list[Path], music: Path | None, durations=(3000, 2000, 
     draft.add_track(Track.make(TT_TEXT, "Title", [Segment.make(2500, text="Lisbon", style="title")]))
     draft.relayout()
     return draft, media
+
+
+def close_qasync_loop(loop: asyncio.AbstractEventLoop) -> None:
+    """Finish a test's qasync loop cleanly: cancel what is left, let it unwind, then close; a loop dropped with live timers could fire them into a later test."""
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in pending:
+        t.cancel()
+    if pending:
+        loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    asyncio.set_event_loop(None)
+    loop.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 import av
 import pytest
 
-from helpers_timeline import SmallController
+from helpers_timeline import SmallController, close_qasync_loop
 from nemo_test_server import NemoTestServer
 from nemodesk.core.client import NemoClient
 from nemodesk.core.draft import Draft
@@ -30,8 +30,7 @@ def qloop(qapp):
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
+    close_qasync_loop(loop)
 
 
 @pytest.fixture

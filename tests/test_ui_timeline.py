@@ -10,7 +10,7 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 
-from helpers_timeline import SmallController, sample_draft
+from helpers_timeline import SmallController, close_qasync_loop, sample_draft
 from nemodesk.core.draft import TT_AUDIO, TT_TEXT, TT_VIDEO
 from nemodesk.ui.qt_timeline import HEADER_W, TimelineView
 
@@ -23,8 +23,7 @@ def qloop(qapp):
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     yield loop
-    asyncio.set_event_loop(None)
-    loop.close()
+    close_qasync_loop(loop)
 
 
 @pytest.fixture

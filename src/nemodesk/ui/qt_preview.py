@@ -50,6 +50,7 @@ except ImportError:  # pragma: no cover - depends on the installed wheel
     HAVE_MULTIMEDIA = False
 
 MAX_PREVIEW_SIDE = 960
+_RGB888 = QImage.Format.Format_RGB888  # touched on the GUI thread: PySide6 creates enum members lazily
 
 
 def preview_size(draft: Draft, box: QSize, dpr: float = 1.0) -> tuple[int, int]:
@@ -164,7 +165,7 @@ class _Player:
                         continue
                     arr = np.ascontiguousarray(frame.to_ndarray(format="rgb24"))
                     h, w, _ = arr.shape
-                    img = QImage(arr.data, w, h, w * 3, QImage.Format.Format_RGB888).copy()
+                    img = QImage(arr.data, w, h, w * 3, _RGB888).copy()
                     while not self._stop.is_set():
                         try:
                             self.frames.put((t, img), timeout=0.1)

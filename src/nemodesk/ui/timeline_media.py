@@ -18,6 +18,12 @@ from PySide6.QtGui import QImage, QImageReader
 
 from nemodesk.core import paths
 
+# Qt enum members are created lazily by PySide6, and creating one from two threads at once can crash:
+# touch the ones the workers use here, at import, on the GUI thread.
+_RGB32 = QImage.Format.Format_RGB32
+_RGBA = QImage.Format.Format_RGBA8888
+_SMOOTH = Qt.TransformationMode.SmoothTransformation
+
 PEAKS_PER_SECOND = 100  # 10 ms per peak: enough for the deepest zoom the timeline allows
 _THUMBS: OrderedDict[tuple[str, int, int, int], QImage] = OrderedDict()
 _PEAKS: OrderedDict[tuple[str, int, int], np.ndarray] = OrderedDict()
@@ -46,17 +52,15 @@ def load_thumbnail(path: Path, height: int) -> QImage:
     if reader.canRead():
         src = reader.size()
         if src.isValid() and src.height() > 0 and src.width() > 0:
-            # the size is the stored one; an EXIF rotation by 90 degrees swaps which side becomes the height
-            if reader.transformation().value & 4:
-                reader.setScaledSize(QSize(height, max(1, round(src.height() * height / src.width()))))
-            else:
-                reader.setScaledSize(QSize(max(1, round(src.width() * height / src.height())), height))
+            # The stored size, before the EXIF rotation. A photo turned by 90 degrees comes out with the
+            # sides swapped, taller than asked, and is scaled down below: never up, so never blurry.
+            reader.setScaledSize(QSize(max(1, round(src.width() * height / src.height())), height))
         img = reader.read()
     if img.isNull():
         img = _pil_thumbnail(path, height)
     if img.height() != height and not img.isNull():
-        img = img.scaledToHeight(height, Qt.TransformationMode.SmoothTransformation)
-    img = img.convertToFormat(QImage.Format.Format_RGB32)
+        img = img.scaledToHeight(height, _SMOOTH)
+    img = img.convertToFormat(_RGB32)
     with _lock:
         _THUMBS[key] = img
         while len(_THUMBS) > _THUMB_LIMIT:
@@ -78,7 +82,7 @@ def _pil_thumbnail(path: Path, height: int) -> QImage:
         im.thumbnail((height * 8, height))
         im = im.convert("RGBA")
         data = im.tobytes()
-        return QImage(data, im.width, im.height, im.width * 4, QImage.Format.Format_RGBA8888).copy()
+        return QImage(data, im.width, im.height, im.width * 4, _RGBA).copy()
 
 
 def waveform_peaks(path: Path) -> np.ndarray:
