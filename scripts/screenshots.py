@@ -93,6 +93,7 @@ def driver(args: argparse.Namespace) -> int:
     app.setQuitOnLastWindowClosed(False)
     settings = AppSettings()
     settings.language = args.lang
+    settings.output_dir = str(home / "Videos")
     install_translators(app, args.lang)
     theme.apply_theme(app)
     from nemodesk.ui.main_window import MainWindow
@@ -147,10 +148,18 @@ def driver(args: argparse.Namespace) -> int:
             wait_media(10_000)
         await settle(1.5)
         await shot("03-slideshow")
-        window.chat.send("make it vertical for TikTok" if args.lang == "en" else "竖屏")
+        exports = window.pane("exports")
+        finished: list[str] = []
+        if hasattr(exports, "exportFinished"):
+            exports.exportFinished.connect(lambda _job, path: finished.append(path))
+            window.chat.send("export" if args.lang == "en" else "导出")
+            await until(lambda: bool(finished), 300, "the export")
+            await settle(1.0)
+            await shot("04-exported")
+        window.chat.send("make it vertical for TikTok" if args.lang == "en" else "改成竖屏，适合抖音")
         await until(lambda: not controller.busy, 120, "the agent")
         await settle(1.5)
-        await shot("04-vertical")
+        await shot("05-vertical")
 
     async def main() -> None:
         try:
@@ -165,6 +174,9 @@ def driver(args: argparse.Namespace) -> int:
     loop.set_exception_handler(asyncio_handler)
     with loop:
         loop.run_until_complete(main())
+    from nemodesk.ui.launch import dispose
+
+    dispose(app, window)
     shutil.rmtree(home, ignore_errors=True)
     return 0 if shots else 1
 

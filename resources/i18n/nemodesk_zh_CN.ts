@@ -807,12 +807,17 @@ GPL-3.0-or-later.</source>
 GPL-3.0-or-later。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="227" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="215" />
+        <source>Your video is ready: %1 (in %2).</source>
+        <translation>视频已完成：%1（在 %2）。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="239" />
         <source>The backend is not ready yet; the photos will upload when you send a message.</source>
         <translation>后端尚未就绪；发送消息时会上传照片。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="270" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="282" />
         <source>The new language applies after NemoDesk restarts.</source>
         <translation>新的语言在 NemoDesk 重启后生效。</translation>
     </message>

@@ -126,6 +126,7 @@ ZH_CN: dict[str, str] = {
     "NemoDesk %1\nTurn photos into short videos by chat.\nGPL-3.0-or-later.": "NemoDesk %1\n通过对话把照片变成短视频。\nGPL-3.0-or-later。",
     "The backend is not ready yet; the photos will upload when you send a message.": "后端尚未就绪；发送消息时会上传照片。",
     "The new language applies after NemoDesk restarts.": "新的语言在 NemoDesk 重启后生效。",
+    "Your video is ready: %1 (in %2).": "视频已完成：%1（在 %2）。",
     # tray
     "Drop photos or folders here, or press Ctrl+O to add them.": "把照片或文件夹拖到这里，或按 Ctrl+O 添加。",
     "Photo tray": "照片栏",

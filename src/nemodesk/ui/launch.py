@@ -130,9 +130,21 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with loop:
             loop.run_until_complete(run())
+        dispose(app, window)
     finally:
         log.info("NemoDesk closed")
     return 0
+
+
+def dispose(app, window) -> None:  # type: ignore[no-untyped-def]
+    """Destroy the widgets while Qt and Python are both still whole. Left to the interpreter's final
+    garbage collection, PySide objects can be freed in an order that crashes at exit."""
+    import gc
+
+    window.deleteLater()
+    app.sendPostedEvents(None, 0)  # 0 = QEvent.DeferredDelete: runs the deleteLater now
+    app.processEvents()
+    gc.collect()
 
 
 if __name__ == "__main__":

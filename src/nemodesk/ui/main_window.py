@@ -72,7 +72,7 @@ class MainWindow(QMainWindow):
         self.main.addWidget(self.center)
         self.main.addWidget(self.chat)
         self.main.setStretchFactor(1, 1)
-        self.main.setSizes([300, 700, 360])
+        self.main.setSizes([280, 780, 380])
         for w in (self.tray, self.chat):
             w.setMinimumWidth(220)
         body = QWidget(self)
@@ -202,6 +202,18 @@ class MainWindow(QMainWindow):
         start = getattr(exports, "start_export", None) or getattr(exports, "export_current", None)
         if start is not None:
             c.exportRequested.connect(start)
+        finished = getattr(exports, "exportFinished", None)
+        if finished is not None:
+            finished.connect(self._export_finished)
+        failed = getattr(exports, "exportFailed", None)
+        if failed is not None:
+            failed.connect(lambda _job, why: c.errorShown.emit(why))
+
+    def _export_finished(self, _job: str, path: str) -> None:
+        p = Path(path)
+        self.controller.appReply.emit(
+            self.tr("Your video is ready: %1 (in %2).").replace("%1", p.name).replace("%2", str(p.parent))
+        )
 
     def _tray_changed(self) -> None:
         for d in self.tray.item_data():
