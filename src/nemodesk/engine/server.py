@@ -46,7 +46,7 @@ from starlette.responses import FileResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from nemodesk import __version__
-from nemodesk.core.draft import Draft, DraftError, validate
+from nemodesk.core.draft import Canvas, Draft, DraftError, validate
 from nemodesk.core.errors import UserError
 from nemodesk.engine import security
 from nemodesk.engine.jobs import JobManager
@@ -57,7 +57,7 @@ from nemodesk.engine.media_store import (
     MediaTooLarge,
     UnsupportedMedia,
 )
-from nemodesk.engine.store import Blob, Session, Store, media_id, sha_of_media_id
+from nemodesk.engine.store import Blob, Session, SessionMedia, Store, media_id, remember, sha_of_media_id
 
 log = logging.getLogger("nemodesk.engine")
 
@@ -130,6 +130,8 @@ class Engine:
     streams: int = 0
     busy_sessions: set[str] = field(default_factory=set)
     background: set[asyncio.Task[Any]] = field(default_factory=set)
+    media_views: dict[str, _MediaView] = field(default_factory=dict)  # session id -> derived media lists
+    canvases: dict[str, tuple[int, str, dict[str, Any]]] = field(default_factory=dict)  # sid -> version, text
 
     # -------------------------------------------------------------------------------------------- helpers
 
@@ -169,9 +171,19 @@ class Engine:
             blob = self.store.blob(sha)
         return None if blob is None else self.media.path_for(blob.sha, blob.ext)
 
+    def media_view(self, session_id: str) -> _MediaView:
+        """What the endpoints derive from the session's media list, computed once per version of the list
+        (the store hands back the same tuple until an upload changes it)."""
+        media = self.store.session_media(session_id)
+        view = self.media_views.get(session_id)
+        if view is None or view.media is not media:
+            view = _MediaView(media, self)
+            remember(self.media_views, session_id, view)
+        return view
+
     def check_media(self, session_id: str, doc: dict[str, Any]) -> None:
         """A draft may name only media of its own session (or bundled media), by id: never a path."""
-        allowed = {m.media_id for m in self.store.session_media(session_id)} | set(self.bundled)
+        allowed = self.media_view(session_id).allowed
         for i, track in enumerate(doc.get("t") or []):
             for j, seg in enumerate(track.get("sg") or []):
                 src = (seg.get("m") or {}).get("src")
@@ -187,17 +199,22 @@ class Engine:
                     )
 
     def media_infos(self, session_id: str) -> list[Any]:
-        from nemodesk.engine.agent.model import MediaInfo
+        """The agent's view of the session's media (uploads in order, then the bundled bed): a new list
+        of shared, read-only MediaInfo objects."""
+        return list(self.media_view(session_id).infos)
 
-        out = [
-            MediaInfo(m.media_id, m.name, m.blob.kind, m.blob.width, m.blob.height, m.blob.duration_ms,
-                      beats_ms=m.blob.beats, bundled=False)
-            for m in self.store.session_media(session_id)
-        ]  # fmt: skip
-        for mid, blob in self.bundled.items():
-            out.append(MediaInfo(mid, self.bundled_names.get(mid, "music"), blob.kind, None, None, blob.duration_ms,
-                                 beats_ms=blob.beats, bundled=True))  # fmt: skip
-        return out
+    def canvas_config(self, session_id: str, version: int, text: str | None) -> dict[str, Any]:
+        """The state's canvas_config for this stored draft text; parsed once per draft version.
+
+        Parsing also proves the text is JSON, which lets `state` send the stored text as it is.
+        """
+        cached = self.canvases.get(session_id)
+        if cached is not None and cached[0] == version and cached[1] == text:
+            return cached[2]
+        doc = json.loads(text) if text else Draft.new().raw
+        config = _canvas_config(doc)
+        remember(self.canvases, session_id, (version, text or "", config))
+        return config
 
     def spawn(self, coro: Any) -> asyncio.Task[Any]:
         """A task that outlives the request that started it (kept referenced until done)."""
@@ -205,6 +222,47 @@ class Engine:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
         return task
+
+
+class _MediaView:
+    """Derived forms of one version of a session's media list (ids, agent infos, state JSON)."""
+
+    def __init__(self, media: tuple[SessionMedia, ...], eng: Engine):
+        from nemodesk.engine.agent.model import MediaInfo
+
+        self.media = media
+        self.allowed = frozenset(m.media_id for m in media) | frozenset(eng.bundled)
+        infos = [
+            MediaInfo(m.media_id, m.name, m.blob.kind, m.blob.width, m.blob.height, m.blob.duration_ms,
+                      beats_ms=m.blob.beats, bundled=False)
+            for m in media
+        ]  # fmt: skip
+        for mid, blob in eng.bundled.items():
+            infos.append(MediaInfo(mid, eng.bundled_names.get(mid, "music"), blob.kind, None, None, blob.duration_ms,
+                                   beats_ms=blob.beats, bundled=True))  # fmt: skip
+        self.infos = tuple(infos)
+        self.analyses = _dumps({m.media_id: {"beats_ms": m.blob.beats} for m in media if m.blob.beats})
+        self._entries: tuple[str, str, str] | None = None  # (base url, session id, JSON list)
+
+    def entries_json(self, base: str, sid: str) -> str:
+        """The state's `video_infos` as JSON text (it holds absolute URLs, so it depends on the base)."""
+        cached = self._entries
+        if cached is None or cached[0] != base or cached[1] != sid:
+            cached = self._entries = (base, sid, _dumps([_media_entry(base, sid, m) for m in self.media]))
+        return cached[2]
+
+
+def _dumps(value: Any) -> str:
+    """JSON as Starlette's JSONResponse writes it (so spliced pieces read like the rest of a response)."""
+    return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+
+
+def _canvas_config(doc: dict[str, Any]) -> dict[str, Any]:
+    canvas = Canvas(
+        doc["m"] if isinstance(doc.get("m"), dict) else {}
+    )  # Draft.canvas would add a missing "m"
+    return {"width": canvas.width, "height": canvas.height, "fps": canvas.fps, "fit": canvas.fit,
+            "aspect_ratio": canvas.aspect_name}  # fmt: skip
 
 
 def _engine(request: Request) -> Engine:
@@ -298,29 +356,39 @@ def _media_entry(base: str, sid: str, m: Any) -> dict[str, Any]:
     }
 
 
+_SPLICE = "nemodesk-splice-" + secrets.token_hex(12)  # placeholders no JSON string can spell
+
+
 async def state(request: Request) -> Response:
+    """The session's state. With 1,000 photos the draft and the media list are most of a 600 KB answer,
+    so they are not decoded and encoded again: the stored draft text (proved to be JSON when its canvas
+    was first read) and the cached media JSON are spliced into the envelope."""
     eng = _engine(request)
     user = eng.user(request)
     s = eng.session(request.path_params["sid"], user)
     base = _base_url(request)
-    media = eng.store.session_media(s.session_id)
-    draft = json.loads(s.draft) if s.draft else Draft.new().encode()
-    canvas = Draft(draft).canvas
-    analyses = {m.media_id: {"beats_ms": m.blob.beats} for m in media if m.blob.beats}
-    return ok({
+    view = eng.media_view(s.session_id)
+    canvas = eng.canvas_config(s.session_id, s.draft_version, s.draft)
+    draft_text = s.draft if s.draft else _dumps(Draft.new().raw)
+    envelope = _dumps({"code": 0, "message": "success", "data": {
         "session_id": s.session_id,
         "task_id": s.task_id,
         "task_name": s.task_name,
         "state": {
-            "draft": draft,
-            "video_infos": [_media_entry(base, s.session_id, m) for m in media],
+            "draft": _SPLICE + "d",
+            "video_infos": _SPLICE + "v",
             "generated_media": [],
-            "canvas_config": {"width": canvas.width, "height": canvas.height, "fps": canvas.fps,
-                              "fit": canvas.fit, "aspect_ratio": canvas.aspect_name},
-            "video_analyses": analyses,
+            "canvas_config": canvas,
+            "video_analyses": _SPLICE + "a",
         },
         "draft_version": s.draft_version,
-    })  # fmt: skip
+    }})  # fmt: skip
+    pieces = {"d": draft_text, "v": view.entries_json(base, s.session_id), "a": view.analyses}
+    head, *rest = envelope.split(f'"{_SPLICE}')
+    out = [head]
+    for part in rest:  # each part starts with the piece's letter and its closing quote
+        out += [pieces[part[0]], part[2:]]
+    return Response("".join(out).encode(), media_type="application/json")
 
 
 async def media_file(request: Request) -> Response:
@@ -532,8 +600,11 @@ def _agent_turn(eng: Engine, s: Session, message: str) -> TurnResult:
 
     The stored draft was validated when it was saved, so it is loaded without a second validation or a
     deep copy (json.loads already gives a private object): with 1,000 photos that is most of the budget.
+    A changed draft is validated once (by the agent, which says so in `turn.validated`, else here) and
+    its media ids checked against the session before anything is stored. The undo history comes from
+    the store's cache and only the entries this turn made are written.
     """
-    from nemodesk.engine.agent.model import AgentMemory
+    from nemodesk.engine.agent.model import UNDO_LIMIT, AgentMemory
     from nemodesk.engine.agent.respond import respond
 
     try:
@@ -543,14 +614,21 @@ def _agent_turn(eng: Engine, s: Session, message: str) -> TurnResult:
     if not isinstance(doc, dict):
         raise UserError("This session's stored timeline is damaged.", "Start a new session.")
     memory = AgentMemory.from_json(s.memory)
+    stacks = eng.store.load_stacks(s.session_id)
+    if stacks["undo"] or stacks["redo"]:  # else a record from before the stacks had rows: keep its lists
+        memory.undo, memory.redo = stacks["undo"][-UNDO_LIMIT:], stacks["redo"][-UNDO_LIMIT:]
     turn = respond(Draft(doc), message, eng.media_infos(s.session_id), memory, language_hint=s.language)
     text = None
     if turn.changed:
         new_doc = turn.draft.raw
-        validate(new_doc)
+        if not turn.validated:  # the agent validates each draft it makes (editor.finish): once is enough
+            validate(new_doc)
         eng.check_media(s.session_id, new_doc)
         text = json.dumps(new_doc, ensure_ascii=False, separators=(",", ":"))
-    version = eng.store.save_turn(s.session_id, text, memory.to_json())
+    version = eng.store.save_turn(s.session_id, text, memory.to_json(stacks=False),
+                                  {"undo": memory.undo, "redo": memory.redo})  # fmt: skip
+    if text is not None:
+        remember(eng.canvases, s.session_id, (version, text, _canvas_config(new_doc)))
     calls = [_call_triplet(c) for c in turn.calls or []]
     return TurnResult(turn.text or "", calls, version)
 

@@ -4,6 +4,13 @@ One SQLite file in WAL mode, so a crash loses at most the statement in flight an
 the writer. Every call is short (sub-millisecond on an index), so the server calls it straight from its
 event loop; a lock makes the one connection safe for the few calls that come from worker threads.
 
+The agent's undo and redo stacks are stored one entry per row (`undo_entries`), so a chat turn writes the
+one entry it made instead of re-writing the whole history (megabytes after 50 edits of 1,000 photos).
+
+Two read-mostly things are cached in the process: a session's media list (rebuilt after an upload to that
+session) and its stored undo entries. Both are dropped whenever SQLite's `data_version` says another
+connection committed, so a second process (or a test editing the file) never meets a stale answer.
+
 Tokens are never written down: the table holds only their SHA-256, and a token is an HMAC of the client id
 and issue time under a per-install secret, so the engine can hand a client its existing token again (the
 local form of the cloud's "one token per client per 7 days") without storing it.
@@ -50,7 +57,11 @@ CREATE TABLE IF NOT EXISTS jobs (
     progress REAL NOT NULL DEFAULT 0, eta_s REAL, error TEXT, cancelled INTEGER NOT NULL DEFAULT 0,
     output TEXT, draft TEXT NOT NULL, created_at REAL NOT NULL, updated_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, created_at);
+CREATE TABLE IF NOT EXISTS undo_entries (
+    session_id TEXT NOT NULL, stack TEXT NOT NULL, seq INTEGER NOT NULL, entry TEXT NOT NULL,
+    PRIMARY KEY (session_id, stack, seq));
 """
+STACKS = ("undo", "redo")
 
 
 def token_hash(token: str) -> str:
@@ -115,6 +126,17 @@ class Job:
     updated_at: float
 
 
+CACHED_SESSIONS = 16  # per-session caches keep this many sessions (the most recently used)
+
+
+def remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = CACHED_SESSIONS) -> None:
+    """Put `key` last in an insertion-ordered dict used as a small LRU, dropping the oldest past `limit`."""
+    cache.pop(key, None)
+    cache[key] = value
+    while len(cache) > limit:
+        cache.pop(next(iter(cache)), None)
+
+
 def media_id(sha: str) -> str:
     """The id a draft uses for stored media (`m.src`): never a path, only the content hash."""
     return f"media:{sha}"
@@ -147,6 +169,18 @@ class Store:
         with self._lock:
             self._db.executescript(_SCHEMA)
         self._secret = self._meta_secret()
+        self._data_version: int | None = None
+        self._media_cache: dict[str, tuple[SessionMedia, ...]] = {}
+        # session -> stack -> [(entry as stored, seq)]; the dicts are shared with callers: never mutate them
+        self._stacks: dict[str, dict[str, list[tuple[dict[str, Any], int]]]] = {}
+
+    def _fresh(self) -> None:
+        """Drop the caches if another connection has committed since we last looked (call under the lock)."""
+        version = self._db.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._data_version:
+            self._data_version = version
+            self._media_cache.clear()
+            self._stacks.clear()
 
     def close(self) -> None:
         with self._lock:
@@ -243,24 +277,79 @@ class Store:
             return None
         return Session(*row)
 
-    def save_turn(self, session_id: str, draft: str | None, memory: str | None) -> int:
-        """Store the draft and agent memory after a chat turn; returns the new draft version."""
-        with self._tx() as db:
-            if draft is not None:
-                db.execute(
-                    "UPDATE sessions SET draft=?, memory=?, draft_version=draft_version+1, updated_at=? "
-                    "WHERE session_id=?",
-                    (draft, memory, time.time(), session_id),
-                )
-            else:
-                db.execute(
-                    "UPDATE sessions SET memory=?, updated_at=? WHERE session_id=?",
-                    (memory, time.time(), session_id),
-                )
-            row = db.execute(
-                "SELECT draft_version FROM sessions WHERE session_id=?", (session_id,)
-            ).fetchone()
+    def save_turn(
+        self,
+        session_id: str,
+        draft: str | None,
+        memory: str | None,
+        stacks: dict[str, list[dict[str, Any]]] | None = None,
+    ) -> int:
+        """Store the draft, the agent memory and its undo/redo `stacks` after a chat turn, in one
+        transaction; returns the new draft version.
+
+        `stacks` are the whole lists after the turn. Entries that came from `load_stacks` (the very same
+        objects) are already stored and cost nothing; only the others are written, and rows no longer
+        listed are deleted. So a turn costs one entry, not the history.
+        """
+        with self._lock:
+            self._fresh()
+            plans = {}
+            if stacks is not None:
+                old = self._stacks_of(session_id)
+                plans = {name: _stack_plan(old.get(name, []), stacks.get(name) or []) for name in STACKS}
+            with self._tx() as db:
+                if draft is not None:
+                    db.execute(
+                        "UPDATE sessions SET draft=?, memory=?, draft_version=draft_version+1, updated_at=? "
+                        "WHERE session_id=?",
+                        (draft, memory, time.time(), session_id),
+                    )
+                else:
+                    db.execute(
+                        "UPDATE sessions SET memory=?, updated_at=? WHERE session_id=?",
+                        (memory, time.time(), session_id),
+                    )
+                for name, (drop, add, _new) in plans.items():
+                    if drop is None:
+                        db.execute(
+                            "DELETE FROM undo_entries WHERE session_id=? AND stack=?", (session_id, name)
+                        )
+                    elif drop:
+                        db.executemany("DELETE FROM undo_entries WHERE session_id=? AND stack=? AND seq=?",
+                                       [(session_id, name, seq) for seq in drop])  # fmt: skip
+                    db.executemany("INSERT INTO undo_entries (session_id, stack, seq, entry) VALUES (?, ?, ?, ?)",
+                                   [(session_id, name, seq, text) for seq, text in add])  # fmt: skip
+                row = db.execute(
+                    "SELECT draft_version FROM sessions WHERE session_id=?", (session_id,)
+                ).fetchone()
+            if plans:
+                remember(self._stacks, session_id, {name: plan[2] for name, plan in plans.items()})
         return int(row[0]) if row else 0
+
+    def load_stacks(self, session_id: str) -> dict[str, list[dict[str, Any]]]:
+        """The stored undo/redo entries of the session, oldest first: fresh lists of shared entry dicts
+        (read them, never mutate them; give the lists back to `save_turn`)."""
+        with self._lock:
+            self._fresh()
+            return {name: [e for e, _seq in entries] for name, entries in self._stacks_of(session_id).items()}
+
+    def _stacks_of(self, session_id: str) -> dict[str, list[tuple[dict[str, Any], int]]]:
+        cached = self._stacks.get(session_id)
+        if cached is None:
+            cached = {name: [] for name in STACKS}
+            rows = self._db.execute(
+                "SELECT stack, seq, entry FROM undo_entries WHERE session_id=? ORDER BY stack, seq",
+                (session_id,),
+            ).fetchall()
+            for name, seq, text in rows:
+                try:
+                    entry = json.loads(text)
+                except ValueError:
+                    entry = None  # a damaged row: skipped here, deleted by the next save
+                if name in cached and isinstance(entry, dict):
+                    cached[name].append((entry, seq))
+            remember(self._stacks, session_id, cached)
+        return cached
 
     # ----------------------------------------------------------------------------------------------- media
 
@@ -276,6 +365,7 @@ class Store:
     def set_beats(self, sha: str, beats: list[float]) -> None:
         with self._tx() as db:
             db.execute("UPDATE blobs SET beats=? WHERE sha=?", (json.dumps(beats), sha))
+            self._media_cache.clear()
 
     def blob(self, sha: str) -> Blob | None:
         row = self._one(
@@ -301,18 +391,27 @@ class Store:
                     (session_id, sha, name, pos, time.time()),
                 )
                 row = (name, pos)
+            self._media_cache.pop(session_id, None)
         blob = self.blob(sha)
         assert blob is not None
         return SessionMedia(blob, row[0], row[1])
 
-    def session_media(self, session_id: str) -> list[SessionMedia]:
-        rows = self._all(
-            "SELECT b.sha, b.kind, b.ext, b.mime, b.size, b.width, b.height, b.duration_ms, b.beats, "
-            "sm.name, sm.position FROM session_media sm JOIN blobs b ON b.sha = sm.sha "
-            "WHERE sm.session_id=? ORDER BY sm.position",
-            (session_id,),
-        )
-        return [SessionMedia(_blob(r[:9]), r[9], r[10]) for r in rows]
+    def session_media(self, session_id: str) -> tuple[SessionMedia, ...]:
+        """The session's media in upload order. Cached: the same tuple object comes back until the list
+        changes, so callers may key their own derived caches on its identity."""
+        with self._lock:
+            self._fresh()
+            cached = self._media_cache.get(session_id)
+            if cached is None:
+                rows = self._db.execute(
+                    "SELECT b.sha, b.kind, b.ext, b.mime, b.size, b.width, b.height, b.duration_ms, b.beats, "
+                    "sm.name, sm.position FROM session_media sm JOIN blobs b ON b.sha = sm.sha "
+                    "WHERE sm.session_id=? ORDER BY sm.position",
+                    (session_id,),
+                ).fetchall()
+                cached = tuple(SessionMedia(_blob(r[:9]), r[9], r[10]) for r in rows)
+                remember(self._media_cache, session_id, cached)
+            return cached
 
     def session_has_media(self, session_id: str, sha: str) -> bool:
         return (
@@ -371,6 +470,43 @@ class Store:
             db.execute("UPDATE jobs SET status='failed', error=?, eta_s=NULL, updated_at=? "
                        "WHERE status='processing'", (reason, time.time()))  # fmt: skip
         return ids
+
+
+def _stack_plan(
+    old: list[tuple[dict[str, Any], int]], new: list[dict[str, Any]]
+) -> tuple[list[int] | None, list[tuple[int, str]], list[tuple[dict[str, Any], int]]]:
+    """(seqs to delete or None for all, (seq, json) rows to insert, the stack as stored afterwards).
+
+    Pushes, pops and trims of the oldest keep the stored entries in order; anything else (never done by
+    the agent today) rewrites the stack. New entries are kept as read back from their JSON, so the cache
+    holds exactly what a restart would load.
+    """
+    where = {id(e): (i, seq) for i, (e, seq) in enumerate(old)}
+    kept: list[tuple[dict[str, Any], int]] = []
+    fresh: list[dict[str, Any]] = []
+    last = -1
+    for e in new:
+        hit = where.get(id(e))
+        if hit is not None and old[hit[0]][0] is e and not fresh and hit[0] > last:
+            kept.append((e, hit[1]))
+            last = hit[0]
+        elif hit is None:
+            fresh.append(e)
+        else:  # reordered or repeated: store the whole stack again
+            kept, fresh = [], list(new)
+            break
+    rewrite = len(kept) == 0 and len(old) > 0
+    kept_seqs = {seq for _e, seq in kept}
+    drop = None if rewrite else [seq for _e, seq in old if seq not in kept_seqs]
+    nxt = (kept[-1][1] + 1) if kept else 0
+    add: list[tuple[int, str]] = []
+    after = list(kept)
+    for e in fresh:
+        text = json.dumps(e, ensure_ascii=False, separators=(",", ":"))
+        add.append((nxt, text))
+        after.append((json.loads(text), nxt))
+        nxt += 1
+    return drop, add, after
 
 
 def _blob(row: tuple[Any, ...]) -> Blob:

@@ -2,7 +2,10 @@
 
 A patch is a list of operations `[path]` (delete) or `[path, value]` (set), `path` a list of dict keys and
 list indices. Lists that change length are replaced whole; dicts and equal-length lists are descended, so
-changing one photo's duration in a 1,000-photo draft stores a handful of numbers, not the draft.
+changing one photo's duration in a 1,000-photo draft stores a handful of numbers, not the draft. When many
+elements of a list of dicts change the same plain fields (every photo's duration and start), those
+fields are stored as columns, `[path, {COLS: {key: [value of each element]}}]`: a fifth of the size of
+one operation per element, and checked and applied without walking a path per value.
 
 Each entry also holds a hash of the values its paths had right after the edit (`check`) and the shape of
 the draft (tracks and segment counts): if someone else changed the draft in between (the UI, a cloud
@@ -14,11 +17,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import marshal
 from typing import Any
 
 Op = list[Any]
 _MISSING = {"__missing__": True}  # JSON-safe marker for "no value at this path"
 PICK = "$nemodesk_pick"  # op value {PICK: [old indices]}: rebuild a list from its own elements
+COLS = "$nemodesk_cols"  # op value {COLS: {key: [values]}}: element i of the list gets key = values[i]
+MIN_COLUMN_ROWS = 8  # fewer changed elements than this are stored one operation per value
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def diff(a: Any, b: Any) -> list[Op]:
@@ -41,11 +48,40 @@ def _diff(a: Any, b: Any, path: list[Any], ops: list[Op]) -> None:
     elif type(a) is list and type(b) is list and _reordered(a, b, path, ops):
         return
     elif type(a) is list and type(b) is list and len(a) == len(b):
+        if _columns(a, b, path, ops):
+            return
         for i, (x, y) in enumerate(zip(a, b, strict=True)):
             if x != y:
                 _diff(x, y, [*path, i], ops)
     elif a != b or type(a) is not type(b):
         ops.append([path, b])
+
+
+def _columns(a: list[Any], b: list[Any], path: list[Any], ops: list[Op]) -> bool:
+    """Equal-length lists of dicts whose changed elements keep their keys: the changed plain fields as
+    columns (one COLS op), the other changes element by element. False when that does not fit."""
+    changed = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+    if len(changed) < MIN_COLUMN_ROWS:
+        return False
+    plain: dict[str, bool] = {}  # changed key -> whether every change of it is scalar to scalar
+    for i in changed:
+        x, y = a[i], b[i]
+        if type(x) is not dict or type(y) is not dict or x.keys() != y.keys():
+            return False
+        for k, v in y.items():
+            w = x[k]
+            if w != v or type(w) is not type(v):
+                plain[k] = plain.get(k, True) and isinstance(v, _SCALARS) and isinstance(w, _SCALARS)
+    cols = [k for k, ok in plain.items() if ok and all(type(y) is dict and k in y for y in b)]
+    if not cols:
+        return False
+    ops.append([path, {COLS: {k: [y[k] for y in b] for k in cols}}])
+    rest = [k for k in plain if k not in cols]
+    for i in changed if rest else ():
+        for k in rest:
+            if a[i][k] != b[i][k] or type(a[i][k]) is not type(b[i][k]):
+                _diff(a[i][k], b[i][k], [*path, i, k], ops)
+    return True
 
 
 def _key(x: Any) -> Any:
@@ -113,14 +149,25 @@ def apply(doc: Any, ops: list[Op]) -> Any:
         elif _is_pick(op) and len(op[1]) == 1:
             old = parent[path[-1]]
             parent[path[-1]] = [old[j] if j >= 0 else None for j in op[1][PICK]]
+        elif _is_cols(op):
+            rows = parent[path[-1]]
+            for k, values in op[1][COLS].items():
+                for row, v in zip(rows, values, strict=True):
+                    row[k] = v
         else:
             parent[path[-1]] = _clone(op[1])
     return doc
 
 
+def clone(doc: Any) -> Any:
+    """A deep copy of a JSON document. marshal (version 2: no shared references) copies a 1,000-photo
+    draft in a third of the time of a JSON round trip, floats and all."""
+    return marshal.loads(marshal.dumps(doc, 2))
+
+
 def _clone(v: Any) -> Any:
     if isinstance(v, dict | list):
-        return json.loads(json.dumps(v))
+        return clone(v)
     return v
 
 
@@ -144,12 +191,18 @@ def _is_pick(op: Op) -> bool:
     return len(op) == 2 and type(op[1]) is dict and PICK in op[1]
 
 
+def _is_cols(op: Op) -> bool:
+    return len(op) == 2 and type(op[1]) is dict and len(op[1]) == 1 and type(op[1].get(COLS)) is dict
+
+
 def _check(doc: Any, ops: list[Op]) -> str:
     values = []
     for op in ops:
         v = get(doc, op[0])
         if _is_pick(op) and type(v) is list:
             v = [_key(x) for x in v]  # a reordered list is identified by its order; its elements by later ops
+        elif _is_cols(op) and type(v) is list:
+            v = {k: [x.get(k, _MISSING) if type(x) is dict else _MISSING for x in v] for k in op[1][COLS]}
         values.append(v)
     values = _norm(values)
     text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
@@ -176,7 +229,7 @@ def matches(doc: Any, e: dict[str, Any]) -> bool:
 
 def step(doc: Any, e: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
     """Apply entry `e` to a copy of `doc`: (the restored document, the entry that goes back again)."""
-    restored = apply(json.loads(json.dumps(doc)), e["patch"])
+    restored = apply(clone(doc), e["patch"])
     return restored, _entry(restored, diff(restored, doc), str(e.get("label", "")))
 
 

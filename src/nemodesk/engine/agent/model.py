@@ -43,10 +43,17 @@ class AgentMemory:
     shuffles: int = 0  # how many shuffles so far: the seed of the next one (deterministic, yet each differs)
     language: str | None = None  # language of the last message understood
 
-    def to_json(self) -> str:
+    def to_json(self, *, stacks: bool = True) -> str:
+        """The memory as JSON; `stacks=False` leaves out undo and redo (the engine stores those one entry
+        per row, so a turn does not re-write megabytes of history)."""
         # not dataclasses.asdict: it deep-copies every patch first, which costs seconds on big sessions
-        data = {"undo": self.undo, "redo": self.redo, "selected": self.selected, "shuffles": self.shuffles,
-                "language": self.language}  # fmt: skip
+        data: dict[str, Any] = {
+            "selected": self.selected,
+            "shuffles": self.shuffles,
+            "language": self.language,
+        }
+        if stacks:
+            data = {"undo": self.undo, "redo": self.redo, **data}
         return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
     @classmethod
@@ -90,3 +97,4 @@ class AgentTurn:
     language: Language
     calls: list[ToolCall]
     changed: bool
+    validated: bool = False  # core.draft.validate passed on `draft` in this turn, after its last change

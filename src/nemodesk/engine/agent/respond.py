@@ -6,7 +6,6 @@ nothing changed), so a failed turn can never leave a half-edited draft in the se
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -26,13 +25,14 @@ from nemodesk.engine.agent.model import (
 from nemodesk.engine.agent.music import beats_for
 from nemodesk.engine.agent.parser import ParseContext, Parser, RuleParser
 from nemodesk.engine.agent.replies import detect_language, help_text, info_text, not_understood, summary
+from nemodesk.engine.agent.snapshot import snapshot
 
 TOOL_NAME = "edit_multitrack"  # the cloud agent's timeline tool: the server emits it as functionCall
 _DEFAULT_PARSER = RuleParser()
 
 
 def _copy(draft: Draft) -> Draft:
-    return Draft(json.loads(json.dumps(draft.raw)))
+    return Draft(history.clone(draft.raw))
 
 
 def _parse_context(draft: Draft, media: Sequence[MediaInfo]) -> ParseContext:
@@ -61,6 +61,7 @@ class _Turn:
         self.lines: list[str] = []
         self.calls: list[ToolCall] = []
         self.show_summary = False
+        self.validated: dict[str, Any] | None = None  # the raw draft validate() last passed, unchanged since
 
     def say(self, en: str, zh: str) -> None:
         self.lines.append(zh if self.lang == "zh-CN" else en)
@@ -98,6 +99,7 @@ class _Turn:
         if self.group_start is None:
             self.group_start = self.work.raw
         self.work = trial
+        self.validated = trial.raw  # apply_intent ends with editor.finish, which validates
         self.labels.append(intent.action)
         self.say(change.en, change.zh)
         self.show_summary = True
@@ -108,7 +110,7 @@ class _Turn:
             "ok": True,
             "message": change.en,
             **change.result,
-            "duration_ms": round(self.work.duration_ms()),
+            "duration_ms": round(snapshot(self.work).duration_ms()),
             "tracks": len(self.work.tracks),
         }
 
@@ -142,6 +144,7 @@ class _Turn:
             source.pop()
             _push(target, back)
             self.work = Draft(restored)
+            self.validated = restored
             done += 1
         verb_en, verb_zh = ("Redid", "已重做") if redo else ("Undid", "已撤销")
         if done:
@@ -151,7 +154,7 @@ class _Turn:
             self.show_summary = True
             self.call(
                 {"action": action, "steps": steps},
-                {"ok": True, "steps": done, "duration_ms": round(self.work.duration_ms())},
+                {"ok": True, "steps": done, "duration_ms": round(snapshot(self.work).duration_ms())},
             )
         else:
             self.say(
@@ -222,6 +225,6 @@ def respond(
         )
     text = "\n".join(turn.lines)
     if turn.show_summary:
-        text = (text + "\n\n" if text else "") + summary(turn.work, lang)
+        text = (text + "\n\n" if text else "") + summary(snapshot(turn.work), lang)
     changed = turn.work.raw != draft.raw
-    return AgentTurn(turn.work, text, lang, turn.calls, changed)
+    return AgentTurn(turn.work, text, lang, turn.calls, changed, validated=turn.work.raw is turn.validated)
