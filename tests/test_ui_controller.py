@@ -263,3 +263,26 @@ def test_silent_turn_reports_the_draft_diff_and_stop_never_resends(
     assert sum(1 for r in nemo_server.requests if r.path == "/run_sse") == before + 1
     assert any("not re-sent" in n or "already been sent" in n for n in rec.notices)
     assert window.chat.send_button.text() == "Send"
+
+
+def test_default_length_and_transition_from_settings_apply_to_a_new_local_slideshow(
+    qloop, make_window, photos
+):
+    window, c = make_window()
+    c.settings.default_seconds = 2.0
+    c.settings.default_transition = "dip_black"
+    rec = Recorder(c)
+    c.start()
+    run(qloop, until(lambda: c.ready, 90, "the local engine"))
+    window.tray.add_paths(photos[:3])
+    run(qloop, until(lambda: len(window.tray.item_data()) == 3 and all(d.media_src for d in window.tray.item_data()),
+                     60, "uploads"))  # fmt: skip
+    run(qloop, c.send_message("turn my photos into a slideshow video with transitions and music"))
+    assert not rec.errors, rec.errors
+    segs = c.draft.first_track(TT_VIDEO).segments
+    assert [s.d for s in segs] == [2000, 2000, 2000]
+    assert {s.tr.type for s in segs[:-1]} == {"dip_black"}
+    # the follow-up edit is visible in the chat, not hidden
+    assert "make each photo 2 seconds" in window.chat.transcript()
+    # a second request does not re-apply defaults (the slideshow already exists)
+    assert c.defaults_message(c.draft, c.draft) == ""

@@ -6,7 +6,8 @@ import shutil
 
 import pytest
 from PIL import Image
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtWidgets import QAbstractItemView
 
 from helpers_ui import drop_files
 from nemodesk.core import paths
@@ -131,6 +132,12 @@ def test_reorder_by_move_changes_the_upload_order(qtbot, tray, photos):
     tray.uploadRequested.connect(requested.append)
     tray.request_upload()
     assert [p.name for p in requested[0]] == [photos[2].name, photos[0].name, photos[1].name]
+    # an internal drag moves rows in the list's model, which the tray reports as a change too
+    changed.clear()
+    assert tray.list.model().moveRow(QModelIndex(), 0, QModelIndex(), 3)
+    assert [p.name for p in tray.paths()] == [photos[0].name, photos[1].name, photos[2].name]
+    assert changed
+    assert tray.list.dragDropMode() == QAbstractItemView.DragDropMode.InternalMove
 
 
 def test_upload_progress_done_and_failure_are_shown(qtbot, tray, photos):

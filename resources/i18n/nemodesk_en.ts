@@ -3,7 +3,7 @@
 <context>
     <name>AppController</name>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/controller.py" line="615" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="636" />
         <source>%n file(s) uploaded.</source>
         <translation><numerusform>%n file uploaded.</numerusform><numerusform>%n files uploaded.</numerusform></translation>
     </message>

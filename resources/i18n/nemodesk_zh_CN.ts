@@ -156,37 +156,37 @@
         <translation>助手已完成，时间线没有变化。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="559" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="580" />
         <source>Credits are not known yet.</source>
         <translation>暂时无法获取积分。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="561" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="582" />
         <source>Local engine: unlimited. Rendering on this computer costs nothing.</source>
         <translation>本地引擎：无限制。在这台电脑上渲染不花费积分。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="563" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="584" />
         <source>Credits: %1 available, %2 reserved.</source>
         <translation>积分：可用 %1，冻结 %2。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="568" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="589" />
         <source>You are running low.</source>
         <translation>积分快用完了。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="570" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="591" />
         <source>Register for more: %1</source>
         <translation>注册获取更多：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="608" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="629" />
         <source>The backend did not say where the file went.</source>
         <translation>后端没有返回文件的位置。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/controller.py" line="615" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="636" />
         <source>%n file(s) uploaded.</source>
         <translation><numerusform>已上传 %n 个文件。</numerusform></translation>
     </message>
@@ -347,198 +347,198 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="690" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="730" />
         <source>Your NemoVideo sign-in has expired or is not valid.</source>
         <translation>你的 NemoVideo 登录已过期或无效。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="691" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="731" />
         <source>Open Settings to paste a new token, or sign out to get a new free one.</source>
         <translation>请打开设置粘贴新的令牌，或退出登录以获取新的免费令牌。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="692" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="732" />
         <source>The NemoVideo token you set was refused (bad or expired).</source>
         <translation>你设置的 NemoVideo 令牌被拒绝（无效或已过期）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="693" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="733" />
         <source>Paste a new one in Settings, or unset NEMO_TOKEN.</source>
         <translation>请在设置中粘贴新的令牌，或取消设置 NEMO_TOKEN。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="694" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="734" />
         <source>The editing session was not found on the service.</source>
         <translation>服务上找不到这个编辑会话。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="695" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="735" />
         <source>A new session has been started.</source>
         <translation>已开始新的会话。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="696" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="736" />
         <source>You have run out of NemoVideo credits.</source>
         <translation>你的 NemoVideo 积分已用完。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="697" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="737" />
         <source>This file type is not supported.</source>
         <translation>不支持这种文件类型。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="698" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="738" />
         <source>The file is too large (the limit is 200 MB per file).</source>
         <translation>文件太大（每个文件最大 200 MB）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="699" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="739" />
         <source>Compress it or trim it, then try again.</source>
         <translation>请压缩或裁剪后再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="700" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="740" />
         <source>The service did not accept this installation's client id.</source>
         <translation>服务不接受本机的客户端 ID。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="701" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="741" />
         <source>Export is not available on the free plan.</source>
         <translation>免费套餐不能导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="702" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="742" />
         <source>Register or upgrade your plan to unlock export.</source>
         <translation>请注册或升级套餐以解锁导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="703" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="743" />
         <source>The service is busy or you made too many requests.</source>
         <translation>服务繁忙，或请求过于频繁。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="703" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="743" />
         <source>Wait a minute and try again.</source>
         <translation>请等一分钟再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="704" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="744" />
         <source>The NemoVideo service had a problem.</source>
         <translation>NemoVideo 服务出现了问题。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="704" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="744" />
         <source>Try again in a few minutes.</source>
         <translation>请过几分钟再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="705" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="745" />
         <source>The NemoVideo service did not answer in time.</source>
         <translation>NemoVideo 服务没有及时响应。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="705" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="745" />
         <source>Check your connection and try again.</source>
         <translation>请检查网络连接后重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="706" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="746" />
         <source>Could not reach the NemoVideo service.</source>
         <translation>无法连接 NemoVideo 服务。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="707" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="747" />
         <source>Check your internet connection (or that the local engine is running) and try again.</source>
         <translation>请检查网络连接（或本地引擎是否在运行）后重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="709" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="749" />
         <source>The service sent an answer NemoDesk does not understand.</source>
         <translation>服务返回了 NemoDesk 无法理解的响应。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="710" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="750" />
         <source>Try again; if it persists, check for a NemoDesk update.</source>
         <translation>请重试；如果问题仍然存在，请检查 NemoDesk 更新。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="711" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="751" />
         <source>The connection broke before the agent finished.</source>
         <translation>助手完成之前连接中断了。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="712" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="752" />
         <source>There is nothing to export yet: the timeline is empty.</source>
         <translation>还没有可导出的内容：时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="713" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="753" />
         <source>Add photos or ask the agent to make a video first.</source>
         <translation>请先添加照片，或让助手制作视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="714" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="754" />
         <source>The render failed.</source>
         <translation>渲染失败。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="714" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="754" />
         <source>Try exporting again.</source>
         <translation>请重新导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="715" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="755" />
         <source>The finished video could not be downloaded.</source>
         <translation>无法下载完成的视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="716" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="756" />
         <source>Export cancelled.</source>
         <translation>导出已取消。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="717" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="757" />
         <source>Not signed in to NemoVideo.</source>
         <translation>未登录 NemoVideo。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="717" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="757" />
         <source>Open Settings to paste a token, or use the cloud to get a free one.</source>
         <translation>请打开设置粘贴令牌，或使用云端获取免费令牌。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="739" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="779" />
         <source>Register to get more credits: %1</source>
         <translation>注册以获取更多积分：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="749" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="789" />
         <source>editing the timeline</source>
         <translation>编辑时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="750" />
-        <location filename="../../src/nemodesk/ui/controller.py" line="753" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="790" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="793" />
         <source>generating a video (this can take a few minutes)</source>
         <translation>生成视频（可能需要几分钟）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="756" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="796" />
         <source>generating music (this can take a few minutes)</source>
         <translation>生成音乐（可能需要几分钟）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="761" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="801" />
         <source>Working on: %1</source>
         <translation>正在处理：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="767" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="807" />
         <source>Still working...</source>
         <translation>仍在处理中…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="769" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="809" />
         <source>Stopped. Your message had already been sent and will not be sent again.</source>
         <translation>已停止。你的消息已经发送过，不会再次发送。</translation>
     </message>
@@ -947,63 +947,63 @@ GPL-3.0-or-later。</translation>
 <context>
     <name>PreviewWidget</name>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="233" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="234" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="236" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="237" />
         <source>Play (Space)</source>
         <translation>播放（空格）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="237" />
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="542" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="238" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="543" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="241" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="242" />
         <source>Preview position</source>
         <translation>预览位置</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="284" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="285" />
         <source>The preview appears here once the timeline has photos.</source>
         <translation>时间线有照片后，这里会显示预览。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="363" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="364" />
         <source>This frame cannot be shown: {0}</source>
         <translation>无法显示这一帧：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="400" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="401" />
         <source>Preparing the preview…</source>
         <translation>正在准备预览…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="425" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="426" />
         <source>The preview could not be made: {0}</source>
         <translation>无法生成预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="433" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="434" />
         <source>Playing without sound: sound playback needs Qt Multimedia (PySide6-Addons).</source>
         <translation>无声播放：播放声音需要 Qt Multimedia（PySide6-Addons）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="505" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="506" />
         <source>Playback stopped: {0}</source>
         <translation>播放已停止：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="542" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="543" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="544" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="545" />
         <source>Preparing</source>
         <translation>准备中</translation>
     </message>
@@ -1052,7 +1052,7 @@ GPL-3.0-or-later。</translation>
     </message>
     <message>
         <location filename="../../src/nemodesk/ui/settings_dialog.py" line="66" />
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="135" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="138" />
         <source>Output folder</source>
         <translation>输出文件夹</translation>
     </message>
@@ -1078,66 +1078,71 @@ GPL-3.0-or-later。</translation>
     </message>
     <message>
         <location filename="../../src/nemodesk/ui/settings_dialog.py" line="78" />
+        <source>Applied to new slideshows made by the local engine.</source>
+        <translation>用于本地引擎新制作的幻灯片。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="80" />
         <source>Each photo lasts:</source>
         <translation>每张照片时长：</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="83" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="85" />
         <source>Default transition</source>
         <translation>默认转场</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="84" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="87" />
         <source>Default transition:</source>
         <translation>默认转场：</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="87" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="90" />
         <source>System language</source>
         <translation>跟随系统</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="89" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="92" />
         <source>Language</source>
         <translation>语言</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="90" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="93" />
         <source>Language:</source>
         <translation>语言：</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="91" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="94" />
         <source>A new language applies after NemoDesk restarts.</source>
         <translation>新的语言在 NemoDesk 重启后生效。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="115" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="118" />
         <source>The keyring could not be read: %1</source>
         <translation>无法读取系统钥匙串：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="119" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="122" />
         <source>Using the token from the NEMO_TOKEN environment variable.</source>
         <translation>正在使用环境变量 NEMO_TOKEN 中的令牌。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="121" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="124" />
         <source>an anonymous token</source>
         <translation>匿名令牌</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="121" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="124" />
         <source>your token</source>
         <translation>你的令牌</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="122" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="125" />
         <source>Signed in with %1 (kept in the system keyring).</source>
         <translation>已使用%1登录（保存在系统钥匙串中）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="124" />
+        <location filename="../../src/nemodesk/ui/settings_dialog.py" line="127" />
         <source>Not signed in: a free anonymous token is fetched when you use the cloud.</source>
         <translation>未登录：使用云端时会自动获取免费的匿名令牌。</translation>
     </message>

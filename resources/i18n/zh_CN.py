@@ -179,6 +179,7 @@ ZH_CN: dict[str, str] = {
     "Each photo lasts:": "每张照片时长：",
     "Default transition": "默认转场",
     "Default transition:": "默认转场：",
+    "Applied to new slideshows made by the local engine.": "用于本地引擎新制作的幻灯片。",
     "Language": "语言",
     "Language:": "语言：",
     "A new language applies after NemoDesk restarts.": "新的语言在 NemoDesk 重启后生效。",

@@ -471,6 +471,27 @@ class AppController(QObject):
                 else self.tr("The agent finished without changing the timeline.")
             )
         self.turnFinished.emit()
+        follow = self.defaults_message(before, after)
+        if follow:
+            await self._chat_turn(follow)
+
+    def defaults_message(self, before: Draft | None, after: Draft | None) -> str:
+        """The user's default photo length and transition (Settings), as an edit for a slideshow the
+        agent has just made with its own defaults. Only for the local engine: there a message is free,
+        while the cloud charges per message, so there the user's words alone decide."""
+        if self.backend_name != "local" or after is None or _video_count(before) or not _video_count(after):
+            return ""
+        video = after.video_track()
+        segs = video.segments if video is not None else []
+        want_ms = round(float(self.settings.default_seconds) * 1000)
+        want_tr = str(self.settings.default_transition)
+        parts = []
+        if want_ms > 0 and any(round(seg.d) != want_ms for seg in segs):
+            parts.append(f"make each photo {want_ms / 1000:g} seconds")
+        kinds = {(seg.tr.type if seg.tr is not None else "cut") for seg in segs[:-1]}
+        if want_tr in TRANSITION_WORDS and segs[:-1] and kinds != {want_tr}:
+            parts.append(TRANSITION_WORDS[want_tr])
+        return " and ".join(parts)
 
     async def _stream(self, text: str) -> tuple[bool, Any]:
         """Show one streamed turn. Returns (whether the agent said anything, the TurnEnd if one came)."""
@@ -637,6 +658,25 @@ def _field(ev: Any, name: str) -> Any:
     if isinstance(ev, dict):
         return ev.get(name)
     return getattr(ev, name, None)
+
+
+TRANSITION_WORDS = {
+    "cut": "use hard cuts",
+    "crossfade": "use crossfade transitions",
+    "dip_black": "use dip to black transitions",
+    "slide_left": "use slide left transitions",
+    "slide_right": "use slide right transitions",
+    "slide_up": "use slide up transitions",
+    "wipe_left": "use wipe transitions",
+    "wipe_right": "use wipe right transitions",
+    "zoom": "use zoom transitions",
+    "blur": "use blur transitions",
+}
+
+
+def _video_count(draft: Draft | None) -> int:
+    track = draft.video_track() if draft is not None else None
+    return len(track.segments) if track is not None else 0
 
 
 def _draft_of(state: Any) -> Draft | None:

@@ -75,12 +75,15 @@ class SettingsDialog(QDialog):
         self.seconds.setSuffix(self.tr(" s"))
         self.seconds.setValue(float(s.default_seconds))
         self.seconds.setAccessibleName(self.tr("Default photo duration"))
+        defaults_tip = self.tr("Applied to new slideshows made by the local engine.")
+        self.seconds.setToolTip(defaults_tip)
         form.addRow(self.tr("Each photo lasts:"), self.seconds)
         self.transition = QComboBox(self)
         for t in TRANSITION_TYPES:
             self.transition.addItem(t.replace("_", " "), t)
         self.transition.setCurrentIndex(max(0, self.transition.findData(s.default_transition)))
         self.transition.setAccessibleName(self.tr("Default transition"))
+        self.transition.setToolTip(defaults_tip)
         form.addRow(self.tr("Default transition:"), self.transition)
         self.language = QComboBox(self)
         for code, name in LANGUAGES:
