@@ -286,3 +286,24 @@ def test_default_length_and_transition_from_settings_apply_to_a_new_local_slides
     assert "make each photo 2 seconds" in window.chat.transcript()
     # a second request does not re-apply defaults (the slideshow already exists)
     assert c.defaults_message(c.draft, c.draft) == ""
+
+
+def test_switching_backends_stops_the_engine_and_forgets_uploads(qloop, make_window, nemo_server, photos):
+    window, c = make_window()
+    c.settings.api_url = nemo_server.url
+    c.start()
+    run(qloop, until(lambda: c.ready, 90, "the local engine"))
+    engine = c.engine
+    window.tray.add_paths(photos[:1])
+    run(qloop, until(lambda: window.tray.item_data() and window.tray.item_data()[0].media_src, 60, "upload"))
+    local_src = window.tray.item_data()[0].media_src
+    window.account.backend.setCurrentIndex(window.account.backend.findData("cloud"))
+    run(
+        qloop, until(lambda: c.ready and c.backend_name == "cloud" and c.credits is not None, 30, "the cloud")
+    )
+    assert not engine.alive()
+    assert c.settings.backend == "cloud"
+    assert window.account.credits.text().startswith("Credits: 100")
+    # the photo is sent again, to the new backend's session
+    run(qloop, until(lambda: window.tray.item_data()[0].media_src not in ("", local_src), 30, "re-upload"))
+    assert any(r.path.startswith("/api/upload-video/") for r in nemo_server.requests)
