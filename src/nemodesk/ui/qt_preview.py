@@ -5,10 +5,12 @@ will contain. The compositor decodes photos and paints, which is too slow for th
 computed by one worker (the compositor is single-threaded by design) and only the newest request is kept:
 while the worker paints frame A the user may ask for B, C and D; when A is done only D is painted next.
 
-Play makes a quick preview render (`render(..., preview=True)`, cached by the draft's content) and plays it.
-PySide6-Essentials 6.12 ships neither QtMultimedia's QMediaPlayer nor QAudioSink (both live in
-PySide6-Addons), so unless QtMultimedia is importable the preview plays the rendered frames itself (decoded
-by PyAV on a worker thread, shown on the clock) without sound, and says so.
+Play makes a quick preview render (`render(..., preview=True)`, cached by the draft's content) and plays it:
+a PyAV thread decodes its video frames ahead into a small queue, `audio_playback.AudioPlayer` plays its
+soundtrack through miniaudio (PySide6-Essentials has no QtMultimedia), and the GUI thread only shows, on a
+QTimer tick, the newest decoded frame whose time has come on the AUDIO clock (samples the device has taken /
+its rate), so the picture follows the sound without drift. With no sound device, or a draft without music,
+the same frames play on the wall clock, silently (with a small note when a device was missing).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import queue
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
@@ -36,18 +38,11 @@ from PySide6.QtWidgets import (
 )
 
 from nemodesk.core import paths
-from nemodesk.core.draft import Draft
+from nemodesk.core.draft import TT_AUDIO, Draft
+from nemodesk.ui.audio_playback import AudioPlayer, AudioUnavailable, has_audio
 from nemodesk.ui.tasks import TaskRunner
 
 log = logging.getLogger(__name__)
-
-try:  # PySide6-Addons only; PySide6-Essentials 6.12 has no QtMultimedia
-    from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
-
-    HAVE_MULTIMEDIA = True
-except ImportError:  # pragma: no cover - depends on the installed wheel
-    QMediaPlayer = QAudioOutput = None  # type: ignore[assignment,misc]
-    HAVE_MULTIMEDIA = False
 
 MAX_PREVIEW_SIDE = 960
 _RGB888 = QImage.Format.Format_RGB888  # touched on the GUI thread: PySide6 creates enum members lazily
@@ -223,10 +218,17 @@ class PreviewWidget(QWidget):
         self.shown_t: float | None = None
         self.last_error: str = ""
         self._player: _Player | None = None
-        self._play_clock: tuple[float, float] | None = None  # (monotonic start, t at start)
+        self._play_clock: tuple[float, float] | None = None  # (monotonic start, t at start): no sound
+        self._play_start = 0.0
+        self._audio: AudioPlayer | None = None  # the master clock while playing with sound
+        self._opened: list[AudioPlayer] = []  # players opened by preparation tasks, closed at shutdown
+        self._sound_note = ""
+        self.no_sound_reason = ""  # miniaudio's reason when the last Play found no sound device
+        self._video_ended = False
+        self._resume_after_drag = False
+        self.sync: tuple[float, float] | None = None  # (clock, frame time) when a frame was last shown
         self._render_cancel: threading.Event | None = None
         self._render_task: int | None = None
-        self._media_player: Any = None
         self._pending_frame: tuple[float, QImage] | None = None
         self.state = "stopped"
 
@@ -244,6 +246,8 @@ class PreviewWidget(QWidget):
         self.slider.setSingleStep(100)
         self.slider.setPageStep(1000)
         self.slider.valueChanged.connect(self._slider_moved)
+        self.slider.sliderPressed.connect(self._slider_pressed)
+        self.slider.sliderReleased.connect(self._slider_released)
         self.time_label = QLabel(_clock(0), self)
         self.time_label.setMinimumWidth(110)
         self.note = QLabel("", self)
@@ -314,6 +318,9 @@ class PreviewWidget(QWidget):
     # -- scrubbing (latest request wins)
 
     def _slider_moved(self, value: int) -> None:
+        if self.state == "playing" and not self.slider.isSliderDown():
+            self.seek(float(value))  # a click or a key on the slider: playback goes on from there
+            return
         if self.state == "playing":
             self.pause()
         self.show_time(float(value))
@@ -390,33 +397,63 @@ class PreviewWidget(QWidget):
     def preview_file(self) -> Path:
         return paths.cache_dir() / "preview" / f"{self._draft_key[:24]}.mp4"
 
+    @property
+    def clock_source(self) -> str | None:
+        """What paces playback: "audio" (the sound device's clock), "wall" (silent), None when not playing."""
+        if self._player is None:
+            return None
+        return "audio" if self._audio is not None else "wall"
+
+    @property
+    def audio(self) -> AudioPlayer | None:
+        """The open sound device and its clock, while playing or paused with sound."""
+        return self._audio
+
+    def clock_ms(self) -> float:
+        """The playback clock (ms on the timeline): the audio position when there is sound, else the wall."""
+        if self._audio is not None:
+            return self._audio.position_ms()
+        if self._play_clock is not None:
+            t0, start = self._play_clock
+            return start + (time.monotonic() - t0) * 1000
+        return self.t_ms
+
     def play(self) -> None:
-        if self._draft is None or not self._draft_key:
+        """Play from the playhead (from the start when at the end). Renders the quick preview first if needed."""
+        if self._draft is None or not self._draft_key or self.state in ("playing", "rendering"):
             return
+        self._play_start = self.t_ms if self.t_ms < self.duration_ms - 100 else 0.0
         out = self.preview_file()
-        if out.is_file():
-            self._start_playback(out)
+        if out.is_file() and self._audio is not None and self._audio.path == out:
+            self._start_playback(out)  # paused with the device open: resume at once
             return
+        self._close_audio()
         self._set_state("rendering")
-        self.note.setText(self.tr("Preparing the preview…"))
+        if not out.is_file():
+            self.note.setText(self.tr("Preparing the preview…"))
         cancel = threading.Event()
         self._render_cancel = cancel
-        draft_text, media = self._draft_text, dict(self._media)
         self._render_task = self._render_runner.run_task(
-            _render_preview,
-            draft_text,
-            media,
+            _prepare_playback,
+            self._draft_text,
+            dict(self._media),
             out,
             cancel,
+            self._opened,
             on_result=self._render_done,
             on_error=self._render_failed,
         )
 
-    def _render_done(self, path: Path) -> None:
+    def _render_done(self, ready: _Ready) -> None:
         self._render_cancel = None
-        if self.state != "rendering":
+        if self.state != "rendering":  # paused or stopped while preparing
+            if ready.audio is not None:
+                ready.audio.close()
             return
-        self._start_playback(Path(path))
+        self._audio = ready.audio
+        self.no_sound_reason = ready.no_device
+        self._sound_note = self.tr("No sound device: playing without sound") if ready.no_device else ""
+        self._start_playback(ready.path)
 
     def _render_failed(self, err: BaseException) -> None:
         self._render_cancel = None
@@ -426,56 +463,65 @@ class PreviewWidget(QWidget):
         self.note.setText(self.tr("The preview could not be made: {0}").format(err))
 
     def _start_playback(self, path: Path) -> None:
-        start = self.t_ms if self.t_ms < self.duration_ms - 100 else 0.0
-        if HAVE_MULTIMEDIA:  # pragma: no cover - not in PySide6-Essentials
-            self._play_media(path, start)
-            return
-        self.note.setText(
-            self.tr("Playing without sound: sound playback needs Qt Multimedia (PySide6-Addons).")
-        )
+        start = self._play_start
+        if self._audio is not None:
+            self.note.setText("")
+            self._audio.pause()  # starts on the first tick that has a picture to show with the sound
+            if abs(self._audio.position_ms() - start) > 1.0:
+                self._audio.seek(start)
+        else:
+            self.note.setText(self._sound_note)
+            self._play_clock = None  # the wall clock starts with the first picture, too
         self._player = _Player(path, start)
-        self._play_clock = (time.monotonic(), start)
+        self._pending_frame = None
         self._set_state("playing")
         self._timer.start()
 
-    def _play_media(self, path: Path, start: float) -> None:  # pragma: no cover - needs QtMultimedia
-        from PySide6.QtCore import QUrl
-        from PySide6.QtMultimediaWidgets import QVideoWidget  # noqa: F401 - QtMultimedia present
-
-        if self._media_player is None:
-            self._media_player = QMediaPlayer(self)
-            self._audio_out = QAudioOutput(self)
-            self._media_player.setAudioOutput(self._audio_out)
-            self._sink_image = None
-            from PySide6.QtMultimedia import QVideoSink
-
-            self._video_sink = QVideoSink(self)
-            self._media_player.setVideoSink(self._video_sink)
-            self._video_sink.videoFrameChanged.connect(lambda f: self.view.set_image(f.toImage()))
-            self._media_player.positionChanged.connect(self._media_position)
-        self._media_player.setSource(QUrl.fromLocalFile(str(path)))
-        self._media_player.setPosition(int(start))
-        self._media_player.play()
-        self.note.setText("")
-        self._set_state("playing")
-
-    def _media_position(self, pos: int) -> None:  # pragma: no cover - needs QtMultimedia
-        self.t_ms = float(pos)
+    def seek(self, t_ms: float) -> None:
+        """Jump the playhead; playback (sound and picture) goes on from there when playing."""
+        t_ms = min(max(0.0, t_ms), max(0.0, self.duration_ms - 1))
+        if self.state != "playing" or self._player is None:
+            self.show_time(t_ms)
+            return
+        path = self._player.path
+        self._player.stop()
+        self.t_ms = t_ms
         self._sync_slider()
-        self.positionChanged.emit(self.t_ms)
-        if pos >= self.duration_ms - 1:
-            self.stop()
+        self._play_start = t_ms
+        self._pending_frame = None
+        self._play_clock = None
+        if self._audio is not None:
+            self._audio.pause()
+            self._audio.seek(t_ms)
+        self._player = _Player(path, t_ms)
 
     def _tick(self) -> None:
-        """Show the newest decoded frame whose time has come; frames decoded ahead wait in `_pending_frame`."""
+        """Show the newest decoded frame whose time has come on the clock; later ones wait in `_pending_frame`."""
         player = self._player
-        if player is None or self._play_clock is None:
+        if player is None:
             return
-        t0, start = self._play_clock
-        now_t = start + (time.monotonic() - t0) * 1000
-        latest: tuple[float, QImage] | None = None
         ended = False
-        while True:
+        if self._pending_frame is None:
+            try:
+                got = player.frames.get_nowait()
+            except queue.Empty:
+                got = False
+            if got is None:
+                ended = True
+            elif got:
+                self._pending_frame = got
+        audio = self._audio
+        waiting = (audio is not None and not audio.playing) or (audio is None and self._play_clock is None)
+        if waiting:
+            if self._pending_frame is None and not ended:
+                return  # the clock starts with the first picture, so sound and picture start together
+            if audio is not None:
+                audio.play(self._play_start)
+            else:
+                self._play_clock = (time.monotonic(), self._play_start)
+        now_t = self.clock_ms()
+        latest: tuple[float, QImage] | None = None
+        while not ended:
             item = self._pending_frame
             if item is None:
                 try:
@@ -497,31 +543,47 @@ class PreviewWidget(QWidget):
             img.setDevicePixelRatio(self.devicePixelRatioF())
             self.view.set_image(img)
             self.shown_t = self.t_ms
+            self.sync = (now_t, self.t_ms)
             self._sync_slider()
             self.positionChanged.emit(self.t_ms)
         if ended:
+            self._video_ended = True
+        frame_ms = 1000.0 / float(self._draft.canvas.fps) if self._draft is not None else 40.0
+        at_end = now_t >= self.duration_ms or (
+            self._video_ended and self._pending_frame is None and now_t >= self.t_ms + frame_ms
+        )
+        if at_end:
             err = player.error
             self.stop()
             if err is not None:
                 self.note.setText(self.tr("Playback stopped: {0}").format(err))
 
     def pause(self) -> None:
+        """Hold playback at the clock's position and show the compositor's exact frame there."""
         if self.state == "rendering" and self._render_cancel is not None:
             self._render_cancel.set()
+        if self.state == "playing" and self._audio is not None and self._audio.playing:
+            self.t_ms = min(self._audio.position_ms(), max(0.0, self.duration_ms - 1))
+        if self._audio is not None:
+            self._audio.pause()  # the device stays open on silence: resuming is instant
         self._stop_player()
-        if self._media_player is not None:  # pragma: no cover
-            self._media_player.pause()
         self._set_state("paused" if self._draft_key else "stopped")
         self.show_time(self.t_ms)
 
     def stop(self) -> None:
+        """Stop playback (or the preview render) and release the sound device."""
         if self._render_cancel is not None:
             self._render_cancel.set()
         self._stop_player()
-        if self._media_player is not None:  # pragma: no cover
-            self._media_player.stop()
+        self._close_audio()
         if self.state != "stopped":
             self._set_state("stopped")
+
+    def _close_audio(self) -> None:
+        if self._audio is not None:
+            self._audio.close()
+            self._audio = None
+        self._opened[:] = [a for a in self._opened if not a.closed]
 
     def _stop_player(self) -> None:
         self._timer.stop()
@@ -530,6 +592,17 @@ class PreviewWidget(QWidget):
             self._player = None
         self._pending_frame = None
         self._play_clock = None
+        self._video_ended = False
+
+    def _slider_pressed(self) -> None:
+        self._resume_after_drag = self.state == "playing"
+        if self._resume_after_drag:
+            self.pause()
+
+    def _slider_released(self) -> None:
+        if self._resume_after_drag:
+            self._resume_after_drag = False
+            self.play()
 
     def _set_state(self, state: str) -> None:
         self.state = state
@@ -549,16 +622,54 @@ class PreviewWidget(QWidget):
     # -- life
 
     def shutdown(self) -> None:
-        """Stop playback and rendering, wait for the worker, free the compositor. Safe to call twice."""
+        """Stop playback and rendering, release the sound device, wait for the workers, free the compositor.
+        Safe to call twice."""
         self.stop()
         self._debounce.stop()
         self._runner.shutdown()
         self._render_runner.shutdown()
+        for audio in self._opened:  # opened by a preparation whose result was dropped
+            audio.close()
+        self._opened.clear()
         self._frames.close()
 
     def closeEvent(self, e: Any) -> None:
         self.shutdown()
         super().closeEvent(e)
+
+
+class _Ready(NamedTuple):
+    path: Path
+    audio: AudioPlayer | None
+    no_device: str  # why there is no sound device ("" when there is one or the draft is silent)
+
+
+def _prepare_playback(
+    draft_text: str, media: dict[str, Path], out: Path, cancel: threading.Event, opened: list[AudioPlayer]
+) -> _Ready:
+    """On the worker: the quick preview render if not cached, then the sound device if it has sound.
+
+    Every player opened here is also put in `opened`, so the widget closes it even when this result is
+    dropped (the widget shut down meanwhile)."""
+    if not out.is_file():
+        _render_preview(draft_text, media, out, cancel)
+    if not _has_sound(Draft.loads(draft_text)) or not has_audio(out):
+        return _Ready(out, None, "")  # a draft without music: silent, on the wall clock
+    try:
+        audio = AudioPlayer(out)
+    except AudioUnavailable as err:
+        log.info("preview plays without sound: %s", err)
+        return _Ready(out, None, str(err))
+    opened.append(audio)
+    if cancel.is_set():
+        audio.close()
+        return _Ready(out, None, "")
+    return _Ready(out, audio, "")
+
+
+def _has_sound(draft: Draft) -> bool:
+    """Whether any audio track has a clip: the renderer writes a silent soundtrack for drafts without one."""
+    return any(t.tt == TT_AUDIO and any(seg.src for seg in t.segments) for t in draft.tracks)
 
 
 def _render_preview(draft_text: str, media: dict[str, Path], out: Path, cancel: threading.Event) -> Path:
