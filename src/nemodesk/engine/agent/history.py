@@ -78,9 +78,10 @@ def _columns(a: list[Any], b: list[Any], path: list[Any], ops: list[Op]) -> bool
     ops.append([path, {COLS: {k: [y[k] for y in b] for k in cols}}])
     rest = [k for k in plain if k not in cols]
     for i in changed if rest else ():
+        x, y = a[i], b[i]
         for k in rest:
-            if a[i][k] != b[i][k] or type(a[i][k]) is not type(b[i][k]):
-                _diff(a[i][k], b[i][k], [*path, i, k], ops)
+            if k in y and (x[k] != y[k] or type(x[k]) is not type(y[k])):  # same keys in x and y (above)
+                _diff(x[k], y[k], [*path, i, k], ops)
     return True
 
 
