@@ -64,9 +64,25 @@ def test_a_duration_change_over_many_photos_is_stored_as_columns() -> None:
     after = chat.draft.encode()
     e = chat.memory.undo[-1]
     cols = [op for op in e["patch"] if len(op) == 2 and isinstance(op[1], dict) and history.COLS in op[1]]
-    assert cols and set(cols[0][1][history.COLS]) >= {"d", "s"}
+    assert cols and {tuple(rel) for rel, _values in cols[0][1][history.COLS]} >= {("d",), ("s",)}
     per_value = sum(len(json.dumps([["t", 0, "sg", i, k], 3000])) for i in range(60) for k in "ds")
     assert history.size(e) < per_value / 2  # one op per duration and start would be twice as big
+    chat.say("undo")
+    assert chat.draft.raw == before
+    chat.say("redo")
+    assert chat.draft.raw == after
+
+
+def test_an_effect_on_every_photo_is_stored_as_columns_and_undoes() -> None:
+    chat = Chat(session(40))
+    chat.say("make a slideshow")
+    before = chat.draft.encode()
+    chat.say("zoom in on all photos")
+    after = chat.draft.encode()
+    assert after != before
+    e = chat.memory.undo[-1]
+    assert any(len(op) == 2 and isinstance(op[1], dict) and history.COLS in op[1] for op in e["patch"])
+    assert history.size(e) < len(json.dumps(before["t"][0]["sg"])) / 3
     chat.say("undo")
     assert chat.draft.raw == before
     chat.say("redo")

@@ -2,10 +2,10 @@
 
 A patch is a list of operations `[path]` (delete) or `[path, value]` (set), `path` a list of dict keys and
 list indices. Lists that change length are replaced whole; dicts and equal-length lists are descended, so
-changing one photo's duration in a 1,000-photo draft stores a handful of numbers, not the draft. When many
-elements of a list of dicts change the same plain fields (every photo's duration and start), those
-fields are stored as columns, `[path, {COLS: {key: [value of each element]}}]`: a fifth of the size of
-one operation per element, and checked and applied without walking a path per value.
+changing one photo's duration in a 1,000-photo draft stores a handful of numbers, not the draft. When most
+elements of a list of dicts change the same fields (every photo's duration and start, every photo's
+effect), those fields are stored as columns, `[path, {COLS: [[field path, [value of each element]], ...]}]`:
+a fraction of the size of one operation per value, and quicker to check and apply.
 
 Each entry also holds a hash of the values its paths had right after the edit (`check`) and the shape of
 the draft (tracks and segment counts): if someone else changed the draft in between (the UI, a cloud
@@ -22,10 +22,10 @@ from typing import Any
 
 Op = list[Any]
 _MISSING = {"__missing__": True}  # JSON-safe marker for "no value at this path"
+_ABSENT = object()
 PICK = "$nemodesk_pick"  # op value {PICK: [old indices]}: rebuild a list from its own elements
-COLS = "$nemodesk_cols"  # op value {COLS: {key: [values]}}: element i of the list gets key = values[i]
+COLS = "$nemodesk_cols"  # op value {COLS: [[field path, [values]], ...]}: element i gets field = values[i]
 MIN_COLUMN_ROWS = 8  # fewer changed elements than this are stored one operation per value
-_SCALARS = (str, int, float, bool, type(None))
 
 
 def diff(a: Any, b: Any) -> list[Op]:
@@ -58,31 +58,64 @@ def _diff(a: Any, b: Any, path: list[Any], ops: list[Op]) -> None:
 
 
 def _columns(a: list[Any], b: list[Any], path: list[Any], ops: list[Op]) -> bool:
-    """Equal-length lists of dicts whose changed elements keep their keys: the changed plain fields as
-    columns (one COLS op), the other changes element by element. False when that does not fit."""
-    changed = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
-    if len(changed) < MIN_COLUMN_ROWS:
+    """Equal-length lists of dicts where most elements changed the same fields (every photo's duration
+    and start, every photo's effect): one COLS op with a column of values per changed field, the few
+    changes that do not fit element by element after it. False when columns do not pay."""
+    n = len(a)
+    if n < MIN_COLUMN_ROWS or type(b[0]) is not dict:
         return False
-    plain: dict[str, bool] = {}  # changed key -> whether every change of it is scalar to scalar
+    changed = [i for i in range(n) if a[i] != b[i]]
+    if len(changed) < max(MIN_COLUMN_ROWS, n // 2):
+        return False
+    row_ops: list[tuple[int, list[Op]]] = []
+    candidates: dict[tuple[Any, ...], None] = {}  # relative paths of plain value changes
     for i in changed:
-        x, y = a[i], b[i]
-        if type(x) is not dict or type(y) is not dict or x.keys() != y.keys():
-            return False
-        for k, v in y.items():
-            w = x[k]
-            if w != v or type(w) is not type(v):
-                plain[k] = plain.get(k, True) and isinstance(v, _SCALARS) and isinstance(w, _SCALARS)
-    cols = [k for k, ok in plain.items() if ok and all(type(y) is dict and k in y for y in b)]
+        sub: list[Op] = []
+        _diff(a[i], b[i], [], sub)
+        row_ops.append((i, sub))
+        for op in sub:
+            if op[0] and len(op) == 2 and not _is_special(op):
+                candidates[tuple(op[0])] = None
+    rels = sorted(candidates, key=len)  # parents before their children
+    after = _pluck(b, rels)
+    before = _pluck([a[i] for i in changed], rels)  # unchanged rows are equal in a and b
+    cols = {
+        rel: values
+        for rel, values, old in zip(rels, after, before, strict=True)
+        if not any(v is _MISSING for v in values) and not any(v is _MISSING for v in old)
+    }  # fields every row has, before and after: a column; the rest stays element by element
     if not cols:
         return False
-    ops.append([path, {COLS: {k: [y[k] for y in b] for k in cols}}])
-    rest = [k for k in plain if k not in cols]
-    for i in changed if rest else ():
-        x, y = a[i], b[i]
-        for k in rest:
-            if k in y and (x[k] != y[k] or type(x[k]) is not type(y[k])):  # same keys in x and y (above)
-                _diff(x[k], y[k], [*path, i, k], ops)
+    ops.append([path, {COLS: [[list(rel), values] for rel, values in cols.items()]}])
+    for i, sub in row_ops:
+        for op in sub:
+            if tuple(op[0]) not in cols:
+                ops.append([[*path, i, *op[0]], *op[1:]])
     return True
+
+
+def _pluck(rows: list[Any], rels: list[tuple[Any, ...]]) -> list[list[Any]]:
+    """`[[get(row, rel) for row in rows] for rel in rels]`, resolving each shared parent path once per
+    row (an effect's from/to values share their parents)."""
+    parents = sorted({rel[:i] for rel in rels for i in range(1, len(rel))}, key=len)
+    out: list[list[Any]] = [[] for _ in rels]
+    for row in rows:
+        at: dict[tuple[Any, ...], Any] = {(): row}
+        for p in parents:
+            at[p] = _step(at[p[:-1]], p[-1])
+        for values, rel in zip(out, rels, strict=True):
+            values.append(_step(at[rel[:-1]], rel[-1]))
+    return out
+
+
+def _step(cur: Any, key: Any) -> Any:
+    """One level of `get`."""
+    t = type(cur)
+    if t is dict and type(key) is str and cur is not _MISSING:
+        return cur.get(key, _MISSING)
+    if t is list and type(key) is int and 0 <= key < len(cur):
+        return cur[key]
+    return _MISSING
 
 
 def _key(x: Any) -> Any:
@@ -126,9 +159,12 @@ def get(doc: Any, path: list[Any]) -> Any:
     """The value at `path`, or the missing marker."""
     cur = doc
     for key in path:
-        if (isinstance(cur, dict) and isinstance(key, str) and key in cur) or (
-            isinstance(cur, list) and isinstance(key, int) and 0 <= key < len(cur)
-        ):
+        t = type(cur)
+        if t is dict and type(key) is str:
+            cur = cur.get(key, _ABSENT)
+            if cur is _ABSENT:
+                return _MISSING
+        elif t is list and type(key) is int and 0 <= key < len(cur):
             cur = cur[key]
         else:
             return _MISSING
@@ -152,9 +188,12 @@ def apply(doc: Any, ops: list[Op]) -> Any:
             parent[path[-1]] = [old[j] if j >= 0 else None for j in op[1][PICK]]
         elif _is_cols(op):
             rows = parent[path[-1]]
-            for k, values in op[1][COLS].items():
+            for rel, values in op[1][COLS]:
                 for row, v in zip(rows, values, strict=True):
-                    row[k] = v
+                    target = row
+                    for key in rel[:-1]:
+                        target = target[key]
+                    target[rel[-1]] = _clone(v)
         else:
             parent[path[-1]] = _clone(op[1])
     return doc
@@ -193,7 +232,11 @@ def _is_pick(op: Op) -> bool:
 
 
 def _is_cols(op: Op) -> bool:
-    return len(op) == 2 and type(op[1]) is dict and len(op[1]) == 1 and type(op[1].get(COLS)) is dict
+    return len(op) == 2 and type(op[1]) is dict and len(op[1]) == 1 and type(op[1].get(COLS)) is list
+
+
+def _is_special(op: Op) -> bool:
+    return _is_pick(op) or _is_cols(op)
 
 
 def _check(doc: Any, ops: list[Op]) -> str:
@@ -203,7 +246,8 @@ def _check(doc: Any, ops: list[Op]) -> str:
         if _is_pick(op) and type(v) is list:
             v = [_key(x) for x in v]  # a reordered list is identified by its order; its elements by later ops
         elif _is_cols(op) and type(v) is list:
-            v = {k: [x.get(k, _MISSING) if type(x) is dict else _MISSING for x in v] for k in op[1][COLS]}
+            rels = [tuple(rel) for rel, _values in op[1][COLS]]
+            v = [[list(rel), values] for rel, values in zip(rels, _pluck(v, rels), strict=True)]
         values.append(v)
     values = _norm(values)
     text = json.dumps(values, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
