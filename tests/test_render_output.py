@@ -137,3 +137,17 @@ def test_long_qt_loops_do_not_exhaust_none(tmp_path: Path):
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert res.returncode == 0 and res.stdout.strip() == "ok", res.stderr[-500:]
+
+
+@pytest.mark.parametrize(
+    ("fps", "size"), [(24, (192, 108)), (25, (108, 192)), (60, (108, 108)), (30, (108, 134))]
+)
+def test_frame_rates_and_canvas_shapes(tmp_path: Path, fps, size):
+    """24/25/30/60 fps and the 16:9, 9:16, 1:1 and 4:5 presets (scaled down), duration within one frame."""
+    p = solid(tmp_path / "c.png", (120, 160, 200))
+    draft = photo_draft([p, p], size=size, fps=fps, d=700, tr="crossfade", tr_ms=200)
+    out = tmp_path / "f.mp4"
+    render(draft, out, resolve=Path)
+    info = probe(out)
+    assert info["fps"] == fps and info["size"] == size
+    assert abs(info["vdur"] - 1.2) <= 1 / fps + 1e-6
