@@ -15,6 +15,7 @@ How it reads a message:
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
@@ -292,6 +293,16 @@ class Clause:
         return None
 
 
+@functools.lru_cache(maxsize=8)
+def _name_candidates(names: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """(name, lower-case name, lower-case stem), longest first: computed once per media list, not per clause."""
+    out = []
+    for name in sorted({n for n in names if n}, key=len, reverse=True):
+        low = name.lower()
+        out.append((name, low, low.rsplit(".", 1)[0] if "." in low else low))
+    return tuple(out)
+
+
 def find_refs(text: str, ctx: ParseContext) -> tuple[list[Ref], str]:
     """References in reading order, and the text with them blanked (so '3' in 'photo 3' is no duration)."""
     found: list[tuple[int, list[Ref]]] = []
@@ -301,13 +312,12 @@ def find_refs(text: str, ctx: ParseContext) -> tuple[list[Ref], str]:
         for i in range(a, b):
             chars[i] = " "
 
-    names = sorted({n for n in ctx.photo_names if n}, key=len, reverse=True)
-    for name in names:
-        low = name.lower()
-        stem = low.rsplit(".", 1)[0] if "." in low else low
+    current = text
+    for name, low, stem in _name_candidates(tuple(ctx.photo_names)):
         for cand in (low, stem) if len(stem) >= 3 else (low,):
+            if cand not in current:  # most of 1,000 names: skip without walking the text
+                continue
             start = 0
-            current = "".join(chars)
             while True:
                 i = current.find(cand, start)
                 if i < 0:
