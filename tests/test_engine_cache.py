@@ -13,7 +13,7 @@ from PIL import Image
 
 from helpers_engine import auth, chat, engine_thread, new_session, state, token
 from nemodesk.core.draft import Draft
-from nemodesk.engine.store import Blob, Store
+from nemodesk.engine.store import Blob, Store, remember
 
 
 def _pngs(n: int, start: int = 0) -> list[tuple[str, tuple[str, bytes]]]:
@@ -213,3 +213,12 @@ def test_store_caches_follow_own_writes_and_other_connections(tmp_path: Path) ->
     assert a.load_stacks(sid)["undo"] == [{"n": 1}]
     a.close()
     b.close()
+
+
+def test_per_session_caches_are_bounded_and_keep_the_recently_used() -> None:
+    cache: dict[str, int] = {}
+    for i in range(5):
+        remember(cache, f"s{i}", i, limit=3)
+    remember(cache, "s2", 20, limit=3)  # used again: now the newest
+    remember(cache, "s5", 5, limit=3)
+    assert list(cache) == ["s4", "s2", "s5"] and cache["s2"] == 20

@@ -17,6 +17,11 @@ unchanged. Local differences, all additive:
   a client reading either the status or the code understands it; upload problems are HTTP 200 with
   code 4001/4002 like the cloud; oversized JSON bodies HTTP 413 with code 4002; too many chat streams
   (or a second message while one is being answered in the same session) HTTP 429 with Retry-After.
+
+Speed with big sessions (benchmarks/bench_engine.py, 1,000 photos): what derives from a session's media list
+is computed once per version of that list (the store caches it and drops it on upload or on a commit by
+another connection); `state` splices the stored draft text and the cached media JSON into its answer; a
+chat turn validates the new draft once and writes only the undo entry it made (store.save_turn).
 """
 
 from __future__ import annotations

@@ -129,12 +129,17 @@ class Job:
 CACHED_SESSIONS = 16  # per-session caches keep this many sessions (the most recently used)
 
 
+_REMEMBER_LOCK = threading.Lock()
+
+
 def remember(cache: dict[Any, Any], key: Any, value: Any, limit: int = CACHED_SESSIONS) -> None:
-    """Put `key` last in an insertion-ordered dict used as a small LRU, dropping the oldest past `limit`."""
-    cache.pop(key, None)
-    cache[key] = value
-    while len(cache) > limit:
-        cache.pop(next(iter(cache)), None)
+    """Put `key` last in an insertion-ordered dict used as a small LRU, dropping the oldest past `limit`.
+    Safe from several threads (the server's loop and its chat-turn workers share these dicts)."""
+    with _REMEMBER_LOCK:
+        cache.pop(key, None)
+        cache[key] = value
+        while len(cache) > limit:
+            cache.pop(next(iter(cache)), None)
 
 
 def media_id(sha: str) -> str:
