@@ -9,6 +9,7 @@ import sqlite3
 from pathlib import Path
 
 import httpx
+import pytest
 from PIL import Image
 
 from helpers_engine import auth, chat, engine_thread, new_session, state, token
@@ -141,7 +142,8 @@ def test_undo_history_is_stored_per_entry_and_survives_a_restart(tmp_path: Path)
         assert [r[0] for r in _rows(data, sid)] == ["undo"] * 3
 
 
-def test_a_memory_record_from_before_the_undo_rows_still_undoes(tmp_path: Path) -> None:
+@pytest.mark.parametrize("rows_too", [False, True])  # True: an older engine ran on a newer folder
+def test_a_memory_record_from_before_the_undo_rows_still_undoes(tmp_path: Path, rows_too: bool) -> None:
     data = tmp_path / "data"
     with engine_thread(data) as eng, httpx.Client(base_url=eng.url, timeout=120) as client:
         tok = token(client)
@@ -152,7 +154,8 @@ def test_a_memory_record_from_before_the_undo_rows_still_undoes(tmp_path: Path) 
         undo = [json.loads(r[2]) for r in _rows(data, sid)]
         legacy = json.dumps({"undo": undo, "redo": [], "selected": None, "shuffles": 0, "language": "en"})
         with _db(data) as db:  # the single-record form the engine wrote before
-            db.execute("DELETE FROM undo_entries WHERE session_id=?", (sid,))
+            if not rows_too:
+                db.execute("DELETE FROM undo_entries WHERE session_id=?", (sid,))
             db.execute("UPDATE sessions SET memory=? WHERE session_id=?", (legacy, sid))
         chat(client, tok, sid, "undo")
         assert _durations(client, tok, sid) == [3000] * 9

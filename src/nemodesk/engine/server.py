@@ -619,8 +619,8 @@ def _agent_turn(eng: Engine, s: Session, message: str) -> TurnResult:
     if not isinstance(doc, dict):
         raise UserError("This session's stored timeline is damaged.", "Start a new session.")
     memory = AgentMemory.from_json(s.memory)
-    stacks = eng.store.load_stacks(s.session_id)
-    if stacks["undo"] or stacks["redo"]:  # else a record from before the stacks had rows: keep its lists
+    if not (memory.undo or memory.redo):  # lists in the record: written before the stacks had rows
+        stacks = eng.store.load_stacks(s.session_id)
         memory.undo, memory.redo = stacks["undo"][-UNDO_LIMIT:], stacks["redo"][-UNDO_LIMIT:]
     turn = respond(Draft(doc), message, eng.media_infos(s.session_id), memory, language_hint=s.language)
     text = None
