@@ -33,14 +33,22 @@ def make_qloop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
         for t in pending:
             t.cancel()
         if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            run(loop, asyncio.gather(*pending, return_exceptions=True))
         loop.close()
         asyncio.set_event_loop(None)
         assert not pending, f"test left asyncio tasks running: {pending}"
 
 
 def run(loop: asyncio.AbstractEventLoop, coro: Any, timeout: float = 120) -> Any:
-    return loop.run_until_complete(asyncio.wait_for(coro, timeout))
+    """Run the loop until `coro` is done; other tasks (an upload under way) pause and carry on at the next run.
+
+    Not `loop.run_until_complete`: qasync's processes Qt events once more after it has unset the running
+    loop, so a task step that happens to run then fails with "no running event loop" (anyio, httpx).
+    """
+    fut = asyncio.ensure_future(asyncio.wait_for(coro, timeout), loop=loop)
+    fut.add_done_callback(lambda _f: loop.stop())
+    loop.run_forever()
+    return fut.result()
 
 
 async def until(cond: Callable[[], bool], timeout: float = 60, what: str = "condition") -> None:

@@ -225,7 +225,7 @@ def test_uncaught_exception_goes_to_the_log_and_a_dialog(qtbot, caplog):
                 sys.excepthook(*sys.exc_info())
         assert "unexpected error" in caplog.text and "boom" in caplog.text
         qtbot.waitUntil(lambda: any(isinstance(w, ErrorDialog) and w.isVisible()
-                                    for w in QApplication.topLevelWidgets()), timeout=3000)  # fmt: skip
+                                    for w in QApplication.topLevelWidgets()), timeout=10_000)  # fmt: skip
         for w in QApplication.topLevelWidgets():
             if isinstance(w, ErrorDialog):
                 assert "boom" in w.details_text
