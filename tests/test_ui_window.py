@@ -224,13 +224,16 @@ def test_uncaught_exception_goes_to_the_log_and_a_dialog(qtbot, caplog):
             except ValueError:
                 sys.excepthook(*sys.exc_info())
         assert "unexpected error" in caplog.text and "boom" in caplog.text
-        qtbot.waitUntil(lambda: any(isinstance(w, ErrorDialog) and w.isVisible()
-                                    for w in QApplication.topLevelWidgets()), timeout=10_000)  # fmt: skip
-        for w in QApplication.topLevelWidgets():
-            if isinstance(w, ErrorDialog):
-                assert "boom" in w.details_text
-                w.close()
-                w.deleteLater()
+
+        def ours() -> list[ErrorDialog]:
+            return [w for w in QApplication.topLevelWidgets()
+                    if isinstance(w, ErrorDialog) and w.isVisible() and "boom" in w.details_text]  # fmt: skip
+
+        qtbot.waitUntil(lambda: bool(ours()), timeout=10_000)
+        assert "ValueError: boom" in ours()[0].summary_label.text()
+        for w in ours():
+            w.close()
+            w.deleteLater()
     finally:
         sys.excepthook = old_hook
         import threading

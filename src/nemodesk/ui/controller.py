@@ -219,6 +219,7 @@ class AppController(QObject):
 
     async def _start_backend(self, name: str) -> None:
         self._set_ready(False)
+        self.credits = None  # the old backend's figures mean nothing for the new one
         await self._close_backend()
         try:
             if name == "local":

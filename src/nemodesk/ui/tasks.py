@@ -107,15 +107,21 @@ class TaskRunner(QObject):
 
     def wait(self, msecs: int = -1) -> bool:
         """Block until every started task has finished (tests, shutdown). Results still arrive by signal."""
-        return self._pool.waitForDone(msecs)
+        try:
+            return self._pool.waitForDone(msecs)
+        except RuntimeError:  # already deleted with its parent
+            return True
 
     def shutdown(self, msecs: int = 10_000) -> None:
         """Drop queued work, wait for running work, forget callbacks. Safe to call twice."""
         self._closed = True
-        self._pool.clear()
-        if not self._pool.waitForDone(msecs):
-            log.warning("worker threads still busy after %d ms", msecs)
         self._pending.clear()
+        try:
+            self._pool.clear()
+            if not self._pool.waitForDone(msecs):
+                log.warning("worker threads still busy after %d ms", msecs)
+        except RuntimeError:  # the pool's C++ object went with its parent: its threads were joined then
+            pass
 
     def _deliver(self, task_id: int, result: Any, error: Any) -> None:
         on_result, on_error = self._pending.pop(task_id, (None, None))
