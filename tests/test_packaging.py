@@ -72,7 +72,7 @@ def test_spec_is_onedir_windowed_with_bundle_and_version():
 
 def test_spec_collects_dynamic_backends():
     text = (PACKAGING / "nemodesk.spec").read_text(encoding="utf-8")
-    for needed in ('collect_submodules("keyring.backends")', 'copy_metadata("keyring")', '"pillow_heif"',
+    for needed in ('collect_submodules("keyring.backends")', 'copy_metadata("keyring")', '"pi_heif"',
                    'collect_submodules("nemodesk")', 'collect_submodules("uvicorn")', "win32ctypes",
                    "secretstorage"):  # fmt: skip
         assert needed in text, needed
@@ -126,7 +126,7 @@ def test_info_plist_has_retina_principal_class_and_document_type():
         ("PySide6/Qt/qml/QtQuick/qmldir", False),
         ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
         ("av.libs/libavcodec-1234.so.61", True),
-        ("pillow_heif.libs/libheif.so", True),
+        ("pi_heif.libs/libheif.so", True),
     ],
 )
 def test_qt_file_filter(dest: str, keep: bool):

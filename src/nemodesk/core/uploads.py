@@ -8,11 +8,11 @@ temp folder; the original is never touched). This module reads files: call it of
 
 from __future__ import annotations
 
-import contextlib
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from nemodesk.core.heif import register_heif
 from nemodesk.core.nemo_errors import FileTooLarge, UnsupportedFile
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -53,10 +53,7 @@ class PreparedFile:
 def _sniff_image(path: Path) -> tuple[str, str] | None:
     from PIL import Image, UnidentifiedImageError
 
-    with contextlib.suppress(ImportError):
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
+    register_heif()
     try:
         with Image.open(path) as im:
             fmt = (im.format or "").upper()
@@ -112,10 +109,9 @@ def sniff(path: Path) -> tuple[str, str, str]:
 
 def heic_to_jpeg(src: Path, out_dir: Path) -> Path:
     """A JPEG copy of a HEIC photo, upright (EXIF orientation applied)."""
-    import pillow_heif
     from PIL import Image, ImageOps
 
-    pillow_heif.register_heif_opener()
+    register_heif()
     dst = out_dir / (src.stem + ".jpg")
     with Image.open(src) as im:
         im = ImageOps.exif_transpose(im)

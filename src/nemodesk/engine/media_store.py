@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from nemodesk.core.errors import UserError
+from nemodesk.core.heif import register_heif
 from nemodesk.engine.store import Blob
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
@@ -115,12 +116,7 @@ def probe(path: Path, kind: str, ext: str) -> Probe:
 def _probe_image(path: Path) -> Probe:
     from PIL import Image
 
-    try:
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
-    except ImportError:  # pragma: no cover - pinned dependency
-        pass
+    register_heif()
     with Image.open(path) as im:
         w, h = im.size
         orientation = im.getexif().get(0x0112, 1)
