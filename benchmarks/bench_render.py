@@ -2,9 +2,11 @@
 
 Cases: (1) 10 photos of 12 MP -> 30 s 1080p30 slideshow (crossfades, Ken Burns, music, title);
 (2) one photo, cinematic zoom + motion blur, 8 s, 1080x1920; (3) 100 photos of 24 MP, 2 s each (and 50,
-for linearity), in a child process whose peak RSS is read with wait4. The floor is libx264 with our exact
+for linearity), in a child process whose peak RSS is sampled from /proc. The floor is libx264 with our exact
 settings (configure_video_stream) encoding the very frames our compositor makes, made into memory first.
 CPU-time ratios are printed next to wall-time ratios: on a shared 2-core machine they are the steadier.
+Ours and the floor run alternately twice and the faster of each pair counts (best of 2), so one burst of
+load from another process does not decide a ratio.
 
     python -m benchmarks.bench_render [--quick]
 """
@@ -55,24 +57,67 @@ def _cpu() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _maxrss_mb(ru: resource.struct_rusage) -> float:
-    return ru.ru_maxrss / (1024 * 1024 if sys.platform == "darwin" else 1024)
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith(key + ":"):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _tree(root: int) -> list[int]:
+    """root and its descendants (MoviePy writes through an ffmpeg child: its memory counts too)."""
+    parents: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                parents.setdefault(ppid, []).append(int(d))
+            except (OSError, ValueError, IndexError):
+                continue
+    out, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        out.append(pid)
+        todo += parents.get(pid, [])
+    return out
 
 
 def _run_child_rss(args: list[str]) -> tuple[float, float, str]:
-    """Like _run_child but reaps the child itself with wait4, so the peak RSS is that child's alone."""
+    """Run a process; (wall s, peak RSS MB of its process tree, stdout).
+
+    The peak is sampled from /proc every 0.1 s (the tree's summed VmRSS) and the root's own VmHWM; wait4's
+    ru_maxrss is no use here, since Linux carries the parent's high-water mark into a child across exec.
+    """
+    import threading
+
+    peak = [0]
     t = time.perf_counter()
     with tempfile.TemporaryFile("w+") as so, tempfile.TemporaryFile("w+") as se:
         proc = subprocess.Popen(args, stdout=so, stderr=se, text=True)
-        _, status, ru = os.wait4(proc.pid, 0)
+        done = threading.Event()
+
+        def poll() -> None:
+            while not done.wait(0.1):
+                total = sum(_status_kb(pid, "VmRSS") for pid in _tree(proc.pid))
+                peak[0] = max(peak[0], total, _status_kb(proc.pid, "VmHWM"))
+
+        th = threading.Thread(target=poll, daemon=True)
+        th.start()
+        proc.wait()
         wall = time.perf_counter() - t
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        th.join()
         so.seek(0)
         se.seek(0)
         out, err = so.read(), se.read()
     if proc.returncode != 0:
         raise RuntimeError(f"{Path(args[0]).name} failed ({proc.returncode}): {err[-800:]}")
-    return wall, _maxrss_mb(ru), out
+    return wall, peak[0] / 1024, out
 
 
 def slideshow_draft(
@@ -128,7 +173,20 @@ def floor(draft, work: Path) -> tuple[float, float]:
         oc.mux(stream.encode(None))
     wall, cpu = time.perf_counter() - t, _cpu() - cpu
     del frames
+    import gc
+
+    gc.collect()
     return wall, cpu
+
+
+def best_of_2(draft, out: Path, work: Path) -> tuple[float, float, float, float]:
+    """(ours wall, ours cpu, floor wall, floor cpu), each the faster of two alternating runs."""
+    runs = []
+    for _ in range(2):
+        runs.append((*ours(draft, out), *floor(draft, work)))
+    a = min(runs, key=lambda r: r[0])
+    b = min(runs, key=lambda r: r[2])
+    return a[0], a[1], b[2], b[3]
 
 
 def _fmt_ratio(x: float) -> str:
@@ -143,8 +201,7 @@ def case1(cfg, work: Path, rows: list[Row]) -> None:
     name = f"(1) {n}x{mp}MP {size[0]}x{size[1]} {total:g}s"
     draft = slideshow_draft(photos, size, total)
     out = work / "case1.mp4"
-    wall, cpu = ours(draft, out)
-    fwall, fcpu = floor(draft, work)
+    wall, cpu, fwall, fcpu = best_of_2(draft, out, work)
     pwall, _ = ours(draft, work / "case1_preview.mp4", preview=True)
     rows += [
         Row(name, "ours export wall / cpu", f"{wall:.1f}s / {cpu:.1f}s"),
@@ -225,8 +282,7 @@ def case2(cfg, work: Path, rows: list[Row]) -> None:
     seg = Segment.make(secs * 1000, src=str(photo), name=photo.name, fx=Effect.make("zoom_in"), blur=0.6)
     draft.add_track(Track.make(TT_VIDEO, "Photos", [seg]))  # one zoom_in photo = the cinematic zoom
     out = work / "case2.mp4"
-    wall, cpu = ours(draft, out)
-    fwall, fcpu = floor(draft, work)
+    wall, cpu, fwall, fcpu = best_of_2(draft, out, work)
     name = f"(2) 1 photo cinematic zoom + blur {size[0]}x{size[1]} {secs:g}s"
     rows += [
         Row(name, "ours wall / floor wall", f"{wall:.1f}s / {fwall:.1f}s"),
@@ -253,7 +309,8 @@ def case3(cfg, work: Path, rows: list[Row]) -> None:
             str(out),
         ]
         _, rss, so = _run_child_rss(args)
-        res[count] = (json.loads(so.strip().splitlines()[-1]), rss)
+        info = json.loads(so.strip().splitlines()[-1])
+        res[count] = (info, max(rss, info["hwm_mb"]))
     (big, rss_big), (small, rss_small) = res[n], res[half]
     per_big, per_small = big["wall"] / n, small["wall"] / half
     lin = per_big / per_small
@@ -282,7 +339,7 @@ def _child_case3(count: int, mp: float, secs: float, size: str, out: str) -> Non
     photos = camera_photos(count, mp)
     draft = slideshow_draft(photos, (w, h), count * secs - (count - 1) * TR_MS / 1000, title=None)
     wall, cpu = ours(draft, Path(out))
-    print(json.dumps({"wall": wall, "cpu": cpu}))
+    print(json.dumps({"wall": wall, "cpu": cpu, "hwm_mb": _status_kb(os.getpid(), "VmHWM") / 1024}))
 
 
 def run(quick: bool = False) -> list[Row]:
