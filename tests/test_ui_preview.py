@@ -242,3 +242,29 @@ def test_shutdown_while_preparing_leaves_no_device(qtbot, photos, music, monkeyp
     w.play()  # opens the device on the worker
     w.shutdown()
     assert w.audio is None and not w._opened
+
+
+def test_shutdown_after_the_window_was_deleted_stops_playback_without_errors(
+    qtbot, photos, music, monkeypatch
+):
+    """The app deletes the window before the loop ends; a pane's shutdown that comes later must still stop
+    the player thread and the sound device, not fail on its timers' deleted C++ side."""
+    import shiboken6
+    from PySide6.QtWidgets import QWidget
+
+    monkeypatch.setenv(ENV_BACKEND, "null")
+    draft, media = sample_draft(photos, music, durations=(1200, 900, 1300))
+    parent = QWidget()
+    w = PreviewWidget(SmallController(media, draft), parent)
+    w.resize(320, 200)
+    parent.show()
+    w.play()
+    qtbot.waitUntil(lambda: w.state == "playing", timeout=30_000)
+    player, audio = w._player, w.audio
+    assert player is not None and player.alive
+    shiboken6.delete(parent)  # the window's C++ side is gone, timers included
+    assert not shiboken6.isValid(w._timer)
+    w.shutdown()  # raised "Internal C++ object (QTimer) already deleted" before
+    w.shutdown()  # and twice is fine
+    assert not player.alive and w._player is None and w.state == "stopped"
+    assert audio is None or audio.closed

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import numpy as np
+import shiboken6
 from PySide6.QtCore import QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPalette
 from PySide6.QtWidgets import (
@@ -577,7 +578,10 @@ class PreviewWidget(QWidget):
         self._stop_player()
         self._close_audio()
         if self.state != "stopped":
-            self._set_state("stopped")
+            if shiboken6.isValid(self):
+                self._set_state("stopped")
+            else:  # the widget went with its parent: only the Python side is left to update
+                self.state = "stopped"
 
     def _close_audio(self) -> None:
         if self._audio is not None:
@@ -586,7 +590,10 @@ class PreviewWidget(QWidget):
         self._opened[:] = [a for a in self._opened if not a.closed]
 
     def _stop_player(self) -> None:
-        self._timer.stop()
+        # A shutdown that comes after the widget's C++ side went with its parent (the window deleted first)
+        # finds the timer already deleted, and with it stopped: only the player thread is left to stop.
+        if shiboken6.isValid(self._timer):
+            self._timer.stop()
         if self._player is not None:
             self._player.stop()
             self._player = None
@@ -625,7 +632,8 @@ class PreviewWidget(QWidget):
         """Stop playback and rendering, release the sound device, wait for the workers, free the compositor.
         Safe to call twice."""
         self.stop()
-        self._debounce.stop()
+        if shiboken6.isValid(self._debounce):
+            self._debounce.stop()
         self._runner.shutdown()
         self._render_runner.shutdown()
         for audio in self._opened:  # opened by a preparation whose result was dropped
