@@ -256,6 +256,7 @@ def test_nemodesk_entry_point_opens_fast_starts_the_engine_and_exits_cleanly(tmp
                 c = getattr(w, "controller", None)
                 if c is not None and c.ready:
                     print("READY", c.backend_name, flush=True)
+                    print("ICON", sorted(s.width() for s in app.windowIcon().availableSizes()), flush=True)
                     w.close()
                     return
             QTimer.singleShot(100, poll)
@@ -272,6 +273,17 @@ def test_nemodesk_entry_point_opens_fast_starts_the_engine_and_exits_cleanly(tmp
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "READY local" in proc.stdout
+    assert "ICON [16, 24, 32, 48, 64, 128, 256, 512]" in proc.stdout  # the app's own icon, every size
     log = (tmp_path / "home" / "log" / "nemodesk.log").read_text()
     assert "window shown" in log and "NemoDesk closed" in log
     assert "Traceback" not in log
+
+
+def test_app_icon_has_every_size_of_resources_icons(qapp):
+    from nemodesk.ui.launch import app_icon
+
+    icon = app_icon()
+    assert not icon.isNull()
+    sizes = sorted(s.width() for s in icon.availableSizes())
+    assert {16, 32, 256} <= set(sizes)
+    assert icon.pixmap(32, 32).width() == 32

@@ -74,6 +74,23 @@ def install_translators(app, language: str) -> list:  # type: ignore[no-untyped-
     return out
 
 
+def app_icon():  # type: ignore[no-untyped-def]
+    """The window and taskbar icon: every size resources/icons holds, so each place picks a sharp one."""
+    from PySide6.QtGui import QIcon
+
+    from nemodesk.core import paths
+
+    icons = paths.resources_dir() / "icons"
+    icon = QIcon()
+    for png in sorted(icons.glob("nemodesk-*.png")):
+        icon.addFile(str(png))
+    if icon.isNull() and (icons / "nemodesk.png").is_file():
+        icon = QIcon(str(icons / "nemodesk.png"))
+    if icon.isNull():
+        log.warning("no app icon in %s", icons)
+    return icon
+
+
 def main(argv: list[str] | None = None) -> int:
     log_path = setup_logging()
     sys.excepthook = _log_only_hook
@@ -98,6 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     app.setApplicationVersion(__version__)
     app.setOrganizationName("NemoDesk")
     app.setDesktopFileName("nemodesk")
+    app.setWindowIcon(app_icon())
     app.setQuitOnLastWindowClosed(False)  # we quit after the controller has closed its client
 
     from nemodesk.ui.controller import AppController, AppSettings
