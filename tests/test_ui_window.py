@@ -287,3 +287,22 @@ def test_app_icon_has_every_size_of_resources_icons(qapp):
     sizes = sorted(s.width() for s in icon.availableSizes())
     assert {16, 32, 256} <= set(sizes)
     assert icon.pixmap(32, 32).width() == 32
+
+
+def test_timeline_and_preview_share_one_playhead(window, qtbot, photos, music):
+    """Scrubbing the timeline shows that exact frame in the preview; the preview's slider (and playback) moves
+    the timeline's playhead."""
+    from helpers_timeline import sample_draft
+
+    draft, media = sample_draft(photos, music, durations=(1200, 900, 1300))
+    c = window.controller
+    c.add_local_media(media)
+    c.set_draft_local(draft)
+    timeline, preview = window.pane("timeline"), window.pane("preview")
+    qtbot.waitUntil(preview.frames_idle, timeout=10_000)
+    with qtbot.waitSignal(preview.frameShown, timeout=10_000, check_params_cb=lambda t: t == 1500.0):
+        timeline.canvas._scrub_to(1500.0)  # what a click or drag on the ruler does
+    assert preview.t_ms == 1500.0 and preview.slider.value() == 1500
+    preview.slider.setValue(2100)  # the user drags the preview's slider
+    assert timeline.canvas.playhead_ms == 2100.0
+    qtbot.waitUntil(lambda: preview.shown_t == 2100.0 and preview.frames_idle(), timeout=10_000)

@@ -358,6 +358,12 @@ class AppController(QObject):
                 return path
         return None
 
+    def add_local_media(self, files: dict[str, Path]) -> None:
+        """Draft ids whose files are known here without an upload (a project opened for local viewing), so
+        the preview, the timeline's thumbnails and a local export can draw them."""
+        for src, path in files.items():
+            self._src_to_path[src] = Path(path)
+
     def remember_hash(self, path: Path, sha256: str) -> None:
         """The tray tells us each file's content hash, so `media:<sha>` ids resolve without a round trip."""
         if sha256:

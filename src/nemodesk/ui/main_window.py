@@ -198,6 +198,7 @@ class MainWindow(QMainWindow):
         c.pending_files = self.pending_uploads
         c.errorShown.connect(self.show_message)
         c.showTimelineRequested.connect(lambda: self.panes["timeline"].setFocus())
+        self._link_playheads()
         exports = self.panes["exports"]
         start = getattr(exports, "start_export", None) or getattr(exports, "export_current", None)
         if start is not None:
@@ -208,6 +209,19 @@ class MainWindow(QMainWindow):
         failed = getattr(exports, "exportFailed", None)
         if failed is not None:
             failed.connect(lambda _job, why: c.errorShown.emit(why))
+
+    def _link_playheads(self) -> None:
+        """One playhead: scrubbing the timeline shows that frame (or moves playback there); playback and the
+        preview's slider move the timeline's playhead. Neither side re-emits what it is told, so no loop."""
+        timeline, preview = self.panes["timeline"], self.panes["preview"]
+        moved = getattr(timeline, "playheadMoved", None)
+        seek = getattr(preview, "seek", None) or getattr(preview, "show_time", None)
+        if moved is not None and seek is not None:
+            moved.connect(seek)
+        position = getattr(preview, "positionChanged", None)
+        follow = getattr(timeline, "set_playhead", None)
+        if position is not None and follow is not None:
+            position.connect(follow)
 
     def _export_finished(self, _job: str, path: str) -> None:
         p = Path(path)

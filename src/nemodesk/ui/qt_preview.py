@@ -192,8 +192,8 @@ class _Player:
 class PreviewWidget(QWidget):
     """`PreviewWidget(controller)`: frame at the playhead (scrub with the slider or `show_time(ms)`), Play/Pause.
 
-    Signals: `frameShown(t_ms)` once the frame for t is on screen, `positionChanged(t_ms)` while playing (the
-    timeline's playhead follows it), `playbackState(str)` ("rendering", "playing", "paused", "stopped").
+    Signals: `frameShown(t_ms)` once the frame for t is on screen, `positionChanged(t_ms)` while playing and
+    when the user moves the preview's slider (the timeline's playhead follows it), `playbackState(str)` ("rendering", "playing", "paused", "stopped").
     """
 
     frameShown = Signal(float)
@@ -319,6 +319,7 @@ class PreviewWidget(QWidget):
     # -- scrubbing (latest request wins)
 
     def _slider_moved(self, value: int) -> None:
+        self.positionChanged.emit(float(value))  # the user moved the playhead here: the timeline follows
         if self.state == "playing" and not self.slider.isSliderDown():
             self.seek(float(value))  # a click or a key on the slider: playback goes on from there
             return
