@@ -9,8 +9,11 @@ Stable API for widgets (the timeline, preview and export queue rely on it; keep 
 
 - `controller.draft -> Draft | None`: the current draft (the one source of truth for the timeline).
 - `controller.draftChanged(object)`: emitted with the new `Draft` (or None when a new session starts).
-- `await controller.send_message(text)`: one chat turn (or a locally routed command). The chat and the
-  timeline's direct edits both use it; it refreshes `draft` afterwards. `controller.submit(text)` does
+  `controller.draft_source` says what made it, read in the slot: "chat" (a chat turn), "timeline" (a
+  turn sent with `source="timeline"`), "session" (new session), "project" (opened or recovered), "refresh".
+- `controller.draftEdited()`: the draft changed by an edit (a turn, an opened project): autosave listens.
+- `await controller.send_message(text, source="chat")`: one chat turn (or a locally routed command). The
+  chat and the timeline's direct edits (source="timeline") both use it; it refreshes `draft` afterwards. `controller.submit(text)` does
   the same as a task the controller owns (for plain slots).
 - `controller.resolve_media(src) -> Path | None`: the user's original file for a draft `src` (a media id
   or URL from an upload), so the compositor can draw local files; None when not known locally.
@@ -119,6 +122,7 @@ class AppController(QObject):
     """See the module docstring for the API widgets use."""
 
     draftChanged = Signal(object)
+    draftEdited = Signal()
     backendStatus = Signal(str, str)  # state, human text
     backendChanged = Signal(str)  # "local" | "cloud"
     sessionChanged = Signal(str)
@@ -156,6 +160,12 @@ class AppController(QObject):
             self.settings.backend if self.settings.backend in ("local", "cloud") else "local"
         )
         self.draft: Draft | None = None
+        self.draft_source = "session"
+        # True while the draft is a project opened on a backend that cannot take it (the cloud has no way to
+        # set a session's draft): it is viewed, previewed and exported here, and the next agent edit, made on
+        # the session's own draft, replaces it.
+        self.local_only = False
+        self._turn_source = "chat"
         self.ready = False
         self.busy = False
         self.credits: dict[str, Any] | None = None
@@ -300,7 +310,8 @@ class AppController(QObject):
         self.session_id = str(getattr(sess, "session_id", sess))
         self.media.clear()
         self._src_to_path.clear()
-        self._set_draft(None)
+        self.local_only = False
+        self._set_draft(None, "session")
         self.sessionChanged.emit(self.session_id)
         if announce:
             self.notice.emit(self.tr("Started a new project."))
@@ -318,21 +329,32 @@ class AppController(QObject):
 
     # ------------------------------------------------------------------------------------------ draft
 
-    def _set_draft(self, draft: Draft | None) -> None:
+    def _set_draft(self, draft: Draft | None, source: str = "refresh") -> None:
+        before = self.draft
         self.draft = draft
+        self.draft_source = source
         self.draftChanged.emit(draft)
+        if (
+            source in ("chat", "timeline", "project")
+            and draft is not None
+            and (before is None or before.raw != draft.raw)
+        ):
+            self.draftEdited.emit()
 
     def set_draft_local(self, draft: Draft | None) -> None:
         """A draft from elsewhere (opened project, recovery) becomes the current one."""
-        self._set_draft(draft)
+        self._set_draft(draft, "project")
 
-    async def refresh_state(self) -> Draft | None:
+    async def refresh_state(self, source: str = "refresh") -> Draft | None:
         if self.client is None or self.session_id is None:
             return self.draft
+        if self.local_only and source == "refresh":
+            return self.draft  # a project opened for viewing only: the backend's session does not hold it
         state = await self.client.state(self.session_id)
         draft = _draft_of(state)
         if draft is not None or self.draft is not None:
-            self._set_draft(draft)
+            self.local_only = False
+            self._set_draft(draft, source)
         return draft
 
     def resolve_media(self, src: str | None) -> Path | None:
@@ -387,8 +409,11 @@ class AppController(QObject):
         elif self._turn is not None and not self._turn.done():
             self._turn.cancel()
 
-    async def send_message(self, text: str) -> None:
-        """One user message: routed locally (export, credits, status, upload) or one agent turn."""
+    async def send_message(self, text: str, source: str = "chat") -> None:
+        """One user message: routed locally (export, credits, status, upload) or one agent turn.
+
+        `source` names who sent it ("chat", or "timeline" for its direct edits); the draft it yields carries
+        it in `draft_source`, so the timeline keeps its undo stack for its own edits only."""
         text = text.strip()
         if not text:
             return
@@ -403,7 +428,11 @@ class AppController(QObject):
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
-            await self._chat_turn(text)
+            self._turn_source = source
+            try:
+                await self._chat_turn(text)
+            finally:
+                self._turn_source = "chat"
 
     async def run_route(self, target: Route) -> None:
         """The routing table's local actions (no agent, no credits)."""
@@ -462,10 +491,11 @@ class AppController(QObject):
             self._set_busy(False)
         after = _draft_of(_field(end, "state")) if end is not None else None
         if after is not None:
-            self._set_draft(after)
+            self.local_only = False
+            self._set_draft(after, self._turn_source)
         else:
             try:
-                after = await self.refresh_state()
+                after = await self.refresh_state(self._turn_source)
             except UserError as err:
                 self.errorShown.emit(human_error(err))
                 after = self.draft

@@ -1052,7 +1052,7 @@ class TimelineView(QWidget):
 
         changed = getattr(controller, "draftChanged", None)
         if changed is not None:
-            changed.connect(self.set_draft)
+            changed.connect(self._draft_changed)
         self.set_draft(getattr(controller, "draft", None))
 
     # -- data
@@ -1067,6 +1067,19 @@ class TimelineView(QWidget):
             log.debug("resolve_media(%r) failed", src, exc_info=True)
             return None
         return Path(found) if found else None
+
+    def _draft_changed(self, draft: Draft | None) -> None:
+        """The controller's new draft. One made by anything but this view's own edits (a chat message, a
+        new session, an opened project) makes the undo stack's commands stale: "photo 3 lasts 4 seconds"
+        could now name another photo. So the stack is cleared and Ctrl+Z never edits the wrong one."""
+        source = getattr(self._controller, "draft_source", "chat")
+        old = self.canvas.draft
+        changed = (old is None) != (draft is None) or (
+            old is not None and draft is not None and old.raw != draft.raw
+        )
+        if source != "timeline" and changed:
+            self.undo_stack.clear()
+        self.set_draft(draft)
 
     def set_draft(self, draft: Draft | None) -> None:
         first = self.canvas.draft is None and draft is not None
@@ -1116,7 +1129,12 @@ class TimelineView(QWidget):
         if callable(post):
             post(text)
             return
-        result = self._controller.send_message(text)
+        send = self._controller.send_message
+        try:
+            takes_source = "source" in inspect.signature(send).parameters
+        except (TypeError, ValueError):
+            takes_source = False
+        result = send(text, source="timeline") if takes_source else send(text)
         if inspect.isawaitable(result):
             task = asyncio.ensure_future(result)
             self._tasks.add(task)
