@@ -48,6 +48,9 @@ MUSIC_VOLUME = 0.8
 MUSIC_FADE_IN_MS = 500
 MUSIC_FADE_OUT_MS = 2000
 TITLE_MS = 3000
+# The tracks' names (what the timeline's lane headers show). English unless the caller passes its own, such
+# as the agent in a Chinese session.
+TRACK_NAMES = {"video": "Photos", "audio": "Music", "title": "Title"}
 
 
 @dataclass(frozen=True)
@@ -92,8 +95,12 @@ def build_slideshow(
     title: str | None = None,
     fx: str = "kenburns",
     fps: float = 30,
+    names: dict[str, str] | None = None,
 ) -> Draft:
-    """Photos in order, `seconds` each, joined by `transition`, music under the whole video, title on top."""
+    """Photos in order, `seconds` each, joined by `transition`, music under the whole video, title on top.
+
+    `names` overrides TRACK_NAMES (keys "video", "audio", "title"), for tracks named in the user's language."""
+    track_names = {**TRACK_NAMES, **(names or {})}
     if not photos:
         raise ValueError("a slideshow needs at least one photo")
     if not 0.2 <= seconds <= 600:
@@ -118,17 +125,18 @@ def build_slideshow(
             )
         )
     video = draft.video_track(create=True)
+    video.name = track_names["video"]
     video.set_segments(segments)
     draft.relayout()
     total = draft.duration_ms()
     if music is not None:
         length = total if music.duration_ms is None else min(total, music.duration_ms)
-        draft.add_track(Track.make(TT_AUDIO, "Music", [Segment.make(
+        draft.add_track(Track.make(TT_AUDIO, track_names["audio"], [Segment.make(
             round(length), s=0, src=music.src, name=music.name, vol=MUSIC_VOLUME, in_=0,
             fi=MUSIC_FADE_IN_MS, fo=min(MUSIC_FADE_OUT_MS, round(length / 2)),
         )]))  # fmt: skip
     if title:
-        draft.add_track(Track.make(TT_TEXT, "Title", [Segment.make(
+        draft.add_track(Track.make(TT_TEXT, track_names["title"], [Segment.make(
             min(TITLE_MS, round(total)), s=0, text=title, style="title", pos="center",
         )]))  # fmt: skip
     return draft

@@ -46,6 +46,10 @@ MAX_TOTAL_MS = 3600_000
 TRANSITION_SHARE = 0.4  # a transition may take at most 40% of either photo it joins (as build_slideshow)
 DEFAULT_TRANSITION_MS = 600
 CAPTION_TRACK, TITLE_TRACK, MUSIC_TRACK = "Captions", "Title", "Music"
+# Track names in the session's language (the lane headers a Chinese user reads). Tracks are found by type
+# and style, never by name, except the captions track: both of its names are recognised.
+TRACK_NAMES_ZH = {"video": "照片", "audio": "音乐", "title": "标题", "captions": "字幕"}
+CAPTION_NAMES = (CAPTION_TRACK, TRACK_NAMES_ZH["captions"])
 ANCHOR = "anchor"  # local key on a caption: the media id of the photo it belongs to (it follows the photo)
 
 ASPECT_NAMES = {
@@ -103,6 +107,14 @@ class EditContext:
     media: Sequence[MediaInfo]
     memory: AgentMemory
     beats_for: Callable[[MediaInfo], list[float] | None] = lambda m: m.beats_ms
+    language: str = "en"  # the session's language: new tracks are named in it
+
+    @property
+    def track_names(self) -> dict[str, str]:
+        """Names for the tracks an edit creates (keys as slideshow.TRACK_NAMES, plus "captions")."""
+        if self.language == "zh-CN":
+            return dict(TRACK_NAMES_ZH)
+        return {"video": "Photos", "audio": MUSIC_TRACK, "title": TITLE_TRACK, "captions": CAPTION_TRACK}
 
     @property
     def photos(self) -> list[MediaInfo]:
@@ -348,6 +360,7 @@ def do_slideshow(draft: Draft, intent: it.Slideshow, ctx: EditContext) -> tuple[
         title=intent.title,
         fx=intent.fx,
         fps=draft.canvas.fps or 30,
+        names=ctx.track_names,
     )
     tr = intent.transition or "crossfade"
     tr_en = "hard cuts (no transitions)" if tr == "cut" else f"{TR_NAMES[tr][0]} transitions"
@@ -425,6 +438,7 @@ def do_animate(draft: Draft, intent: it.Animate, ctx: EditContext) -> tuple[Draf
         seconds=seconds or ANIMATE_SECONDS,
         fx=intent.fx,
         fps=draft.canvas.fps or 30,
+        names=ctx.track_names,
     )
     if intent.blur:
         for seg in video_segments(new):
@@ -604,7 +618,7 @@ def do_fit_to_music(draft: Draft, intent: it.FitToMusic, ctx: EditContext) -> Ch
     )
 
 
-def _add_music(draft: Draft, media: MediaInfo) -> Segment:
+def _add_music(draft: Draft, media: MediaInfo, name: str = MUSIC_TRACK) -> Segment:
     total = draft.duration_ms()
     length = total if not media.duration_ms else min(total, media.duration_ms)
     old = music_segment(draft)
@@ -621,7 +635,7 @@ def _add_music(draft: Draft, media: MediaInfo) -> Segment:
         fi=MUSIC_FADE_IN_MS,
         fo=min(MUSIC_FADE_OUT_MS, round(length / 2)),
     )
-    draft.add_track(Track.make(TT_AUDIO, MUSIC_TRACK, [seg]))
+    draft.add_track(Track.make(TT_AUDIO, name, [seg]))
     return seg
 
 
@@ -633,7 +647,7 @@ def do_add_music(draft: Draft, intent: it.AddMusic, ctx: EditContext) -> Change:
             "I have no music to add: upload a song (mp3, m4a, wav) and ask again.",
             "没有可用的音乐：请上传一首歌（mp3、m4a、wav）再试。",
         )
-    _add_music(draft, media)
+    _add_music(draft, media, ctx.track_names["audio"])
     extra_en = " (NemoDesk's own royalty-free bed; upload a song to use yours)" if media.bundled else ""
     extra_zh = "（NemoDesk 自带的免版税配乐；上传歌曲即可换成您的）" if media.bundled else ""
     return Change(
@@ -688,7 +702,7 @@ def do_sync_to_beat(draft: Draft, intent: it.SyncToBeat, ctx: EditContext) -> Ch
         added = ctx.music_choice()
         if added is None:
             raise Refusal("Add some music first: I cut on its beats.", "请先添加音乐，我会按它的节拍切换。")
-        seg = _add_music(draft, added)
+        seg = _add_music(draft, added, ctx.track_names["audio"])
     media = ctx.by_id(seg.src)
     beats = ctx.beats_for(media) if media is not None else None
     if not beats or len(beats) < 2:
@@ -903,7 +917,7 @@ def do_set_title(draft: Draft, intent: it.SetTitle, ctx: EditContext) -> Change:
         existing[0][1].text = text
     else:
         total = draft.duration_ms()
-        draft.add_track(Track.make(TT_TEXT, TITLE_TRACK, [Segment.make(
+        draft.add_track(Track.make(TT_TEXT, ctx.track_names["title"], [Segment.make(
             round(min(TITLE_MS, total)), s=0, text=text, style="title", pos="center")]))  # fmt: skip
     draft.canvas.title = text
     return Change(
@@ -927,9 +941,9 @@ def do_add_caption(draft: Draft, intent: it.AddCaption, ctx: EditContext) -> Cha
             )
         idx = idx or 0
     seg = segs[idx]
-    track = next((t for t in draft.tracks_of(TT_TEXT) if t.name == CAPTION_TRACK), None)
+    track = next((t for t in draft.tracks_of(TT_TEXT) if t.name in CAPTION_NAMES), None)
     if track is None:
-        track = draft.add_track(Track.make(TT_TEXT, CAPTION_TRACK))
+        track = draft.add_track(Track.make(TT_TEXT, ctx.track_names["captions"]))
     kept = [s for s in track.segments if s.meta.get(ANCHOR) != seg.src]
     cap = Segment.make(seg.d, s=seg.s or 0, text=text, style="caption", pos="bottom")
     cap.meta[ANCHOR] = seg.src

@@ -202,7 +202,10 @@ def respond(
             False,
         )
     memory.language = lang
-    ctx = EditContext(media=media, memory=memory, beats_for=beats or beats_for)
+    # New tracks are named in the session's language (the UI's), not each message's: a project's lane names
+    # stay put when one message is typed in the other language.
+    names_lang = "zh-CN" if (language_hint or "").lower().startswith("zh") else "en"
+    ctx = EditContext(media=media, memory=memory, beats_for=beats or beats_for, language=names_lang)
     turn = _Turn(draft, memory, lang)
     for intent in parsed.intents:
         if isinstance(intent, it.Undo | it.Redo):
