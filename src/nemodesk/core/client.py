@@ -495,6 +495,22 @@ class NemoClient:
                 log.warning("the session's draft did not validate: %s", problem)
         return SessionState(str(data.get("session_id") or session_id), draft, data, raw_draft, problem)
 
+    async def put_draft(self, session_id: str, raw_draft: Any) -> int:
+        """Set the session's draft (the local engine's addition to the protocol; how an opened project gets
+        into a new session). Returns the new draft version. The cloud has no such endpoint: callers check
+        `is_local` first. Not retried on a lost session: a new, empty session would not hold the media."""
+        if not self.is_local:
+            raise ne.ProtocolError(
+                "Only the local engine can take a whole timeline; the cloud has no way to set one."
+            )
+        data = await self._request(
+            "PUT", f"/api/state/{APP_NAME}/me/{session_id}/draft", json={"draft": raw_draft}
+        )
+        version = data.get("draft_version") if isinstance(data, dict) else None
+        if not isinstance(version, int):
+            raise ne.ProtocolError("The engine did not confirm the new timeline.")
+        return version
+
     async def _state_quiet(self, session_id: str) -> SessionState | None:
         try:
             return await self._state(session_id)

@@ -13,6 +13,9 @@ unchanged. Local differences, all additive:
   `failed` with `cancelled: true`, since the protocol has no fifth status.
 - A finished render's URL is given as top-level `output.url` (the protocol's first form) and, with the
   same value, as `data.output.url`.
+- `PUT /api/state/nemo_agent/me/<sid>/draft` with `{"draft": ...}` sets the session's draft (validated, media
+  of the session only, agent undo history cleared; 422 for a draft it refuses): how an opened project reaches
+  a new session.
 - Status codes: a bad token is HTTP 401 with code 1001, an unknown session HTTP 404 with code 1002, so
   a client reading either the status or the code understands it; upload problems are HTTP 200 with
   code 4001/4002 like the cloud; oversized JSON bodies HTTP 413 with code 4002; too many chat streams
@@ -394,6 +397,55 @@ async def state(request: Request) -> Response:
     for part in rest:  # each part starts with the piece's letter and its closing quote
         out += [pieces[part[0]], part[2:]]
     return Response("".join(out).encode(), media_type="application/json")
+
+
+async def put_draft(request: Request) -> Response:
+    """Replace the session's draft (a local addition: the protocol has no way to set one).
+
+    It is how an opened project reaches a new session: the app uploads the project's media, rewrites the ids,
+    and sends the draft here. The same checks as a render apply: a bearer token, a draft that validates, and
+    media that belong to this session (or are bundled), so a draft can never point at another user's upload
+    or at a path. The agent's undo history is cleared: its entries are patches of the draft this replaces.
+    Body: `{"draft": {...}}` (or the draft's JSON text); answers the new `draft_version`, or 422 with the
+    problems.
+    """
+    from nemodesk.engine.agent.model import AgentMemory
+
+    eng = _engine(request)
+    user = eng.user(request)
+    s = eng.session(request.path_params["sid"], user)
+    body = await read_json(request, eng.config.max_json_bytes)
+    # A body that parses but holds no usable draft is 422 (not 400, which clients read as "client id
+    # missing"), with the draft's problems named by path.
+    if "draft" not in body:
+        raise ApiError(422, 422, 'The body must be {"draft": <the draft>}.')
+    doc = body["draft"]
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except (ValueError, RecursionError):
+            raise ApiError(422, 422, "The draft text is not valid JSON.") from None
+    try:
+        draft = Draft.decode(doc)
+        eng.check_media(s.session_id, draft.raw)
+    except DraftError as err:
+        raise ApiError(422, 422, f"The draft is not valid: {err}") from None
+    if s.session_id in eng.busy_sessions:
+        raise ApiError(
+            429, 429, "A message in this session is still being answered; wait for it.", retry_after=5
+        )
+    text = json.dumps(draft.raw, ensure_ascii=False, separators=(",", ":"))
+    memory = AgentMemory.from_json(s.memory)
+    memory.undo, memory.redo, memory.selected = [], [], None
+    eng.busy_sessions.add(s.session_id)  # no chat turn starts on the old draft while this one is stored
+    try:
+        version = await asyncio.to_thread(
+            eng.store.save_turn, s.session_id, text, memory.to_json(stacks=False), {"undo": [], "redo": []}
+        )
+    finally:
+        eng.busy_sessions.discard(s.session_id)
+    remember(eng.canvases, s.session_id, (version, text, _canvas_config(draft.raw)))
+    return ok({"session_id": s.session_id, "draft_version": version})
 
 
 async def media_file(request: Request) -> Response:
@@ -914,6 +966,7 @@ def create_app(config: EngineConfig, port: int | None = None) -> Starlette:
         Route(f"/api/upload-video/{APP_NAME}/me/{{sid}}", upload, methods=["POST"]),
         Route("/api/credits/balance/simple", credits, methods=["GET"]),
         Route(f"/api/state/{APP_NAME}/me/{{sid}}/latest", state, methods=["GET"]),
+        Route(f"/api/state/{APP_NAME}/me/{{sid}}/draft", put_draft, methods=["PUT"]),
         Route(f"/api/media/{APP_NAME}/me/{{sid}}/{{sha:str}}", media_file, methods=["GET"]),
         Route("/api/render/proxy/lambda", render_submit, methods=["POST"]),
         Route("/api/render/proxy/lambda/{job_id}", render_status, methods=["GET"]),
