@@ -22,6 +22,10 @@ Stable API for widgets (the timeline, preview and export queue rely on it; keep 
 - `controller.exportRequested()`: the user asked to export (chat route, GUI-speak link, menu).
 - `controller.showTimelineRequested()`: bring the timeline into view.
 - `controller.backendStatus(state, text)`: state is "starting" | "ready" | "failed"; text is for people.
+- `await controller.open_project(path) -> ProjectOpened` / `await controller.restore_project(opened)`: a
+  new session holding a saved project: its media uploaded again, the draft's ids remapped, the draft put
+  into the local engine (the cloud cannot take one: there it is viewed, previewed and exported locally).
+- `await controller.save_project(path) -> Path`: the draft and its media as a `.nemodesk` file.
 - `controller.runner`: the TaskRunner for CPU work off the GUI thread.
 - `controller.settings`: the AppSettings (QSettings in paths.config_dir()).
 
@@ -36,6 +40,7 @@ import contextlib
 import inspect
 import logging
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +48,7 @@ from PySide6.QtCore import QCoreApplication, QObject, QSettings, Signal
 
 from nemodesk.core import paths
 from nemodesk.core.diff import draft_diff
-from nemodesk.core.draft import Draft, DraftError
+from nemodesk.core.draft import TT_VIDEO, Draft, DraftError, Segment
 from nemodesk.core.errors import UserError
 from nemodesk.core.routing import Route, route
 from nemodesk.core.summary import timeline_summary
@@ -182,6 +187,7 @@ class AppController(QObject):
         self._lock: asyncio.Lock | None = None
         self.still_working_s = STILL_WORKING_S
         self._closed = False
+        self._bed: tuple[str, Path] | None = None
 
     # ------------------------------------------------------------------------------------------ tasks
 
@@ -373,6 +379,9 @@ class AppController(QObject):
             for path, sha in self._hashes.items():
                 if sha.startswith(key) and path.exists():
                     return path
+        bed = self._bundled_bed() if key else None
+        if bed is not None and bed[0] == src:
+            return bed[1]
         # A cloud draft may name an upload by URL or `scheme:filename`: match the file name of an upload.
         tail = src.rsplit("/", 1)[-1].rsplit(":", 1)[-1].split("?", 1)[0]
         for path in self.media:
@@ -385,6 +394,18 @@ class AppController(QObject):
         the preview, the timeline's thumbnails and a local export can draw them."""
         for src, path in files.items():
             self._src_to_path[src] = Path(path)
+
+    def _bundled_bed(self) -> tuple[str, Path] | None:
+        """The engine's bundled music bed (its media id and file): drafts of the local engine name it."""
+        if self._bed is None:
+            try:
+                from nemodesk.engine.agent.music import bundled_music, bundled_music_info
+
+                self._bed = (bundled_music_info().id, bundled_music())
+            except Exception as err:  # an installation without it: nothing to resolve
+                log.info("no bundled music: %s", err)
+                self._bed = ("", Path())
+        return self._bed if self._bed[0] else None
 
     def remember_hash(self, path: Path, sha256: str) -> None:
         """The tray tells us each file's content hash, so `media:<sha>` ids resolve without a round trip."""
@@ -673,6 +694,64 @@ class AppController(QObject):
             self.notice.emit(self.tr("%n file(s) uploaded.", "", len(done)))
         return done
 
+    # --------------------------------------------------------------------------------------- projects
+
+    async def save_project(self, path: Path) -> Path:
+        """Write the draft and the files behind it to `path` (off the GUI thread, replaced only once whole)."""
+        from nemodesk.core.project import ProjectError, save_project
+
+        if self.draft is None:
+            raise ProjectError(
+                self.tr("There is nothing to save yet: the timeline is empty."),
+                self.tr("Add photos and make a video first."),
+            )
+        text = self.draft.dumps()
+        files = {src: self.resolve_media(src) for src in dict.fromkeys(self.draft.media_ids())}
+        return await self.runner.run(save_project, Path(path), text, files.get)
+
+    async def open_project(self, path: Path) -> ProjectOpened:
+        """Open a `.nemodesk` file into a new session of the current backend (see restore_project)."""
+        from nemodesk.core.project import open_project
+
+        opened = await self.runner.run(open_project, Path(path))
+        return await self.restore_project(opened)
+
+    async def restore_project(self, opened: Any) -> ProjectOpened:
+        """A new session holding an opened project (an OpenedProject: the draft and a file per media id).
+
+        Each file is uploaded again (the ids of the old session mean nothing to the new one) and the draft's
+        ids are rewritten to the new ones. Segments whose file is missing or failed to upload are left out
+        and named in the result, so the rest opens. The local engine then takes the draft (PUT draft); the
+        cloud has no way to, so there the draft is kept here only (`local_only`): viewed, previewed and
+        exported on this computer, until an agent edit replaces it with the cloud session's own draft.
+        """
+        self._require_ready()
+        await self.new_session(announce=False)
+        local = self.backend_name == "local" and getattr(self.client, "is_local", True)
+        bed = self._bundled_bed()
+        keep: dict[str, str] = {}
+        paths: dict[str, Path] = {}
+        for src, file in opened.media.items():
+            if local and bed is not None and src == bed[0]:
+                keep[src] = src  # the engine's own music bed: every local session has it
+            else:
+                paths[src] = Path(file)
+        uploaded = await self.upload_files(list(dict.fromkeys(paths.values()))) if paths else {}
+        mapping = dict(keep)
+        for src, file in paths.items():
+            if file in uploaded:
+                mapping[src] = uploaded[file]
+        draft, dropped = remap_media(opened.draft, mapping)
+        names = _missing_names(opened, dropped)
+        if local:
+            await self.client.put_draft(self.session_id, draft.raw)
+            await self.refresh_state("project")
+        else:
+            self.add_local_media({mapping[src]: paths[src] for src in paths if src in mapping})
+            self._set_draft(draft, "project")
+            self.local_only = True
+        return ProjectOpened(Path(opened.path), opened.title, names, self.local_only, dict(uploaded))
+
     # ------------------------------------------------------------------------------------------ close
 
     async def aclose(self) -> None:
@@ -686,6 +765,58 @@ class AppController(QObject):
             await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._close_backend()
         self.runner.shutdown()
+
+
+# ------------------------------------------------------------------------------------------ projects
+
+
+@dataclass
+class ProjectOpened:
+    """What opening a project did: its file, its title, the media it could not bring back (file names),
+    whether the draft lives only here (the cloud), and the files uploaded for it (file -> new src)."""
+
+    path: Path
+    title: str
+    missing: list[str] = field(default_factory=list)
+    local_only: bool = False
+    uploaded: dict[Path, str] = field(default_factory=dict)
+
+
+def remap_media(draft: Draft, mapping: dict[str, str]) -> tuple[Draft, list[Segment]]:
+    """A copy of `draft` with each segment's `src` rewritten by `mapping`; segments with a `src` that is not
+    in it are left out (returned), and the video track laid out again if any of its photos went."""
+    out = draft.copy()
+    dropped: list[Segment] = []
+    for track in out.tracks:
+        kept = []
+        for seg in track.segments:
+            if seg.src is None:
+                kept.append(seg)
+            elif seg.src in mapping:
+                seg.src = mapping[seg.src]
+                kept.append(seg)
+            else:
+                dropped.append(seg)
+        if len(kept) != len(track.segments):
+            if kept and track.tt == TT_VIDEO:
+                kept[-1].tr = None  # no transition out of the last photo
+            track.set_segments(kept)
+    if any(track.tt == TT_VIDEO for track in out.tracks) and dropped:
+        out.relayout()
+    return out, dropped
+
+
+def _missing_names(opened: Any, dropped: list[Segment]) -> list[str]:
+    """File names of the media a project could not bring back, from the manifest or the segments."""
+    entries = (getattr(opened, "manifest", None) or {}).get("media") or {}
+    names: dict[str, None] = {}
+    for seg in dropped:
+        entry = entries.get(seg.src) if isinstance(entries, dict) else None
+        name = (entry or {}).get("name") if isinstance(entry, dict) else None
+        if not name and isinstance(entry, dict) and entry.get("path"):
+            name = Path(str(entry["path"])).name
+        names[str(name or seg.name or seg.src)] = None
+    return list(names)
 
 
 # ------------------------------------------------------------------------------- tolerant readers

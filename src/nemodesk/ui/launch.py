@@ -91,6 +91,11 @@ def app_icon():  # type: ignore[no-untyped-def]
     return icon
 
 
+def project_args(args: list[str]) -> list[Path]:
+    """The `.nemodesk` files named on the command line (`nemodesk trip.nemodesk`), made absolute."""
+    return [Path(a).absolute() for a in args if a.lower().endswith(".nemodesk") and not a.startswith("-")]
+
+
 def main(argv: list[str] | None = None) -> int:
     log_path = setup_logging()
     sys.excepthook = _log_only_hook
@@ -125,13 +130,20 @@ def main(argv: list[str] | None = None) -> int:
     theme.apply_theme(app)
     theme.follow_os(app)
 
-    from nemodesk.ui.main_window import MainWindow
+    from nemodesk.core.project import Autosave
+    from nemodesk.ui.main_window import FileOpener, MainWindow
 
     controller = AppController(settings)
-    window = MainWindow(controller)
+    window = MainWindow(controller, autosave=Autosave())
     install_excepthook(lambda: window)
     window.show()
     log.info("window shown %.0f ms after start", (time.perf_counter() - T0) * 1000)
+    window.start_autosave()  # offers recovery (in a bar) when the last run did not end cleanly
+    opener = FileOpener(window, app)  # macOS: a double-clicked .nemodesk arrives as a QFileOpenEvent
+    app.installEventFilter(opener)
+    for path in project_args(sys.argv[1:] if argv is None else argv):
+        window.open_project_file(path)  # opens once the backend is ready
+        break
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)

@@ -13,12 +13,17 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QUrl, Signal
+import shiboken6
+from PySide6.QtCore import QByteArray, QEvent, QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QDesktopServices, QKeySequence
 from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
+    QPushButton,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -26,7 +31,9 @@ from PySide6.QtWidgets import (
 
 from nemodesk import __version__
 from nemodesk.core import paths
-from nemodesk.ui.controller import AppController
+from nemodesk.core import project as projects
+from nemodesk.core.errors import UserError
+from nemodesk.ui.controller import AppController, human_error
 from nemodesk.ui.qt_account import AccountBar
 from nemodesk.ui.qt_chat import ChatPane
 from nemodesk.ui.qt_photo_tray import PhotoTray
@@ -43,10 +50,28 @@ OPTIONAL_PANES = {
 
 class MainWindow(QMainWindow):
     closed = Signal()  # after the layout was saved and the panes stopped: the app may shut down
+    projectOpened = Signal(object)  # ProjectOpened, once a project (or a recovery) is open
+    autosaved = Signal(str)  # the autosave file, after each write
 
-    def __init__(self, controller: AppController, parent: QWidget | None = None):
+    AUTOSAVE_DELAY_MS = 2000
+
+    def __init__(
+        self,
+        controller: AppController,
+        parent: QWidget | None = None,
+        autosave: projects.Autosave | None = None,
+    ):
         super().__init__(parent)
         self.controller = controller
+        self.autosave = autosave
+        self.project_path: Path | None = None
+        self.recovery_file: Path | None = None
+        self._pending_open: tuple[Path, bool] | None = (
+            None  # (file, is a recovery) until the backend is ready
+        )
+        self._opening = False
+        self._autosaving = False
+        self._autosave_again = False
         self.setWindowTitle("NemoDesk")
         self.setAccessibleName("NemoDesk")
         self.resize(1360, 840)
@@ -79,6 +104,8 @@ class MainWindow(QMainWindow):
         lay = QVBoxLayout(body)
         lay.setContentsMargins(6, 0, 6, 6)
         lay.setSpacing(4)
+        self.recovery_bar = self._recovery_bar(body)
+        lay.addWidget(self.recovery_bar)
         lay.addWidget(self.account)
         lay.addWidget(self.main, 1)
         self.setCentralWidget(body)
@@ -86,9 +113,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.status_label, 1)
 
         self._stopped = False
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setSingleShot(True)
+        self._autosave_timer.setInterval(self.AUTOSAVE_DELAY_MS)
+        self._autosave_timer.timeout.connect(self.autosave_now)
         self._menus()
         self._connect()
         self._restore()
+        self._update_title()
 
     # ------------------------------------------------------------------------------------------ panes
 
@@ -125,6 +157,22 @@ class MainWindow(QMainWindow):
         new.setShortcut(QKeySequence.StandardKey.New)
         new.triggered.connect(self.new_project)
         file.addAction(new)
+        self.open_project_action = QAction(self.tr("&Open project…"), self)
+        self.open_project_action.setShortcut(QKeySequence("Ctrl+Shift+O"))  # Ctrl+O adds photos
+        self.open_project_action.triggered.connect(self.open_project_dialog)
+        file.addAction(self.open_project_action)
+        self.recent_menu = file.addMenu(self.tr("Open &recent"))
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        self._fill_recent()
+        self.save_action = QAction(self.tr("&Save project"), self)
+        self.save_action.setShortcut(QKeySequence.StandardKey.Save)
+        self.save_action.triggered.connect(self.save_project)
+        file.addAction(self.save_action)
+        self.save_as_action = QAction(self.tr("Save project &as…"), self)
+        self.save_as_action.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.save_as_action.triggered.connect(self.save_project_dialog)
+        file.addAction(self.save_as_action)
+        file.addSeparator()
         self.export_action = QAction(self.tr("&Export video"), self)
         self.export_action.setShortcut(QKeySequence("Ctrl+E"))
         self.export_action.triggered.connect(lambda: c.submit_route("export"))
@@ -198,6 +246,9 @@ class MainWindow(QMainWindow):
         c.pending_files = self.pending_uploads
         c.errorShown.connect(self.show_message)
         c.showTimelineRequested.connect(lambda: self.panes["timeline"].setFocus())
+        c.draftEdited.connect(self._draft_edited)
+        c.draftChanged.connect(lambda _d: self._autosave_timer.start() if self.autosave is not None else None)
+        c.draftChanged.connect(lambda _d: self._update_title())
         self._link_playheads()
         exports = self.panes["exports"]
         start = getattr(exports, "start_export", None) or getattr(exports, "export_current", None)
@@ -267,6 +318,10 @@ class MainWindow(QMainWindow):
     def _backend_status(self, state: str, text: str) -> None:
         self.show_message(text)
         if state == "ready":
+            if self._pending_open is not None:
+                path, recovered = self._pending_open
+                self._pending_open = None
+                self._start_open(path, recovered)
             self._auto_upload()
 
     def show_message(self, text: str) -> None:
@@ -277,7 +332,259 @@ class MainWindow(QMainWindow):
     def new_project(self) -> None:
         c = self.controller
         if c.ready:
+            self.project_path = None
+            self.setWindowModified(False)
             c.spawn(c.new_session(announce=True), "new-session")
+            self._update_title()
+
+    # --------------------------------------------------------------------------------------- projects
+
+    def _update_title(self) -> None:
+        """`Name[*] — NemoDesk`: the project's file name (or the draft's title), `*` while unsaved."""
+        draft = self.controller.draft
+        if self.project_path is not None:
+            name = self.project_path.stem
+        elif draft is not None and draft.canvas.title:
+            name = draft.canvas.title
+        else:
+            name = self.tr("Untitled")
+        self.setWindowTitle(f"{name}[*] — NemoDesk")
+
+    def _draft_edited(self) -> None:
+        if not self._opening:
+            self.setWindowModified(True)
+            self._update_title()
+
+    def _file_dialog(self, title: str, save: bool) -> QFileDialog:
+        folder = (
+            str(self.project_path.parent)
+            if self.project_path
+            else self.controller.settings.get("projects/last_folder", str(Path.home()))
+        )
+        dlg = QFileDialog(self, title, folder, self.tr("NemoDesk projects (*.nemodesk)"))
+        dlg.setAcceptMode(QFileDialog.AcceptMode.AcceptSave if save else QFileDialog.AcceptMode.AcceptOpen)
+        dlg.setFileMode(QFileDialog.FileMode.AnyFile if save else QFileDialog.FileMode.ExistingFile)
+        dlg.setDefaultSuffix(projects.SUFFIX.lstrip("."))
+        dlg.finished.connect(dlg.deleteLater)
+        self._dialog = dlg
+        return dlg
+
+    def open_project_dialog(self) -> None:
+        dlg = self._file_dialog(self.tr("Open project"), save=False)
+        dlg.fileSelected.connect(lambda f: self.open_project_file(Path(f)))
+        dlg.open()  # never exec(): this may run from an async slot
+
+    def save_project_dialog(self) -> None:
+        if self.controller.draft is None:
+            self.show_message(self.tr("There is nothing to save yet: the timeline is empty."))
+            return
+        dlg = self._file_dialog(self.tr("Save project"), save=True)
+        title = self.controller.draft.canvas.title or self.tr("Untitled")
+        dlg.selectFile(projects._safe_name(title) + projects.SUFFIX)
+        dlg.fileSelected.connect(lambda f: self.save_project_to(Path(f)))
+        dlg.open()
+
+    def save_project(self) -> None:
+        """Ctrl+S: to the project's file, or ask for one the first time."""
+        if self.project_path is None:
+            self.save_project_dialog()
+        else:
+            self.save_project_to(self.project_path)
+
+    def save_project_to(self, path: Path) -> Any:
+        path = Path(path)
+        if path.suffix.lower() != projects.SUFFIX:
+            path = path.with_name(path.name + projects.SUFFIX)
+        return self.controller.spawn(self._save(path), "save-project")
+
+    async def _save(self, path: Path) -> None:
+        c = self.controller
+        try:
+            saved = await c.save_project(path)
+        except UserError as err:
+            c.errorShown.emit(human_error(err))
+            return
+        self.project_path = saved
+        c.settings.set("projects/last_folder", str(saved.parent))
+        self._remember_recent(saved)
+        self.setWindowModified(False)
+        self._update_title()
+        self.show_message(self.tr("Saved %1.").replace("%1", str(saved)))
+
+    def open_project_file(self, path: Path, recovered: bool = False) -> None:
+        """Open a `.nemodesk` (menu, recent list, command line, a double-click on macOS); waits for the
+        backend when it is still starting."""
+        path = Path(path).absolute()
+        if not self.controller.ready:
+            self._pending_open = (path, recovered)
+            self.show_message(self.tr("%1 opens as soon as the backend is ready.").replace("%1", path.name))
+            return
+        self._start_open(path, recovered)
+
+    def _start_open(self, path: Path, recovered: bool) -> Any:
+        return self.controller.spawn(self._open(path, recovered), "open-project")
+
+    async def _open(self, path: Path, recovered: bool = False) -> None:
+        c = self.controller
+        self._opening = True
+        self.show_message(self.tr("Opening %1…").replace("%1", path.name))
+        self.tray.clear()  # the tray's photos belong to the project being closed
+        try:
+            result = await c.open_project(path)
+        except UserError as err:
+            c.errorShown.emit(human_error(err))
+            self.show_message(human_error(err))
+            return
+        finally:
+            self._opening = False
+        self.tray.add_uploaded(result.uploaded)
+        if recovered:
+            self.project_path = None
+            self.setWindowModified(True)  # recovered work is not saved anywhere yet
+            self._discard_recovery()
+        else:
+            self.project_path = path
+            c.settings.set("projects/last_folder", str(path.parent))
+            self._remember_recent(path)
+            self.setWindowModified(False)
+        self._update_title()
+        name = self.tr("the recovered project") if recovered else f"“{result.title}”"
+        lines = [self.tr("Opened %1.").replace("%1", name)]
+        if result.missing:
+            lines.append(
+                self.tr("These files are missing and were left out: %1.").replace(
+                    "%1", ", ".join(result.missing)
+                )
+            )
+        if result.local_only:
+            lines.append(
+                self.tr(
+                    "NemoVideo cannot take a whole timeline, so this project's timeline is open on this "
+                    "computer only: you can view it, preview it and export it here. A chat message edits "
+                    "the cloud session's own timeline instead."
+                )
+            )
+        c.appReply.emit("\n".join(lines))
+        self.show_message(lines[0])
+        self.projectOpened.emit(result)
+
+    def _remember_recent(self, path: Path) -> None:
+        try:
+            projects.add_recent(path)
+        except OSError as err:  # the list is a convenience: never fail a save or an open for it
+            log.warning("could not update the recent projects: %s", err)
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        recent = projects.recent_projects()
+        for p in recent:
+            act = menu.addAction(p.name)
+            act.setToolTip(str(p))
+            act.setStatusTip(str(p))
+            act.triggered.connect(lambda _=False, p=p: self.open_project_file(p))
+        if not recent:
+            none = menu.addAction(self.tr("No recent projects"))
+            none.setEnabled(False)
+            return
+        menu.addSeparator()
+        clear = menu.addAction(self.tr("Clear the list"))
+        clear.triggered.connect(lambda: (projects.clear_recent(), self._fill_recent()))
+
+    # ------------------------------------------------------------------------------ autosave, recovery
+
+    def _recovery_bar(self, parent: QWidget) -> QFrame:
+        bar = QFrame(parent)
+        bar.setObjectName("recoveryBar")
+        bar.setFrameShape(QFrame.Shape.StyledPanel)
+        row = QHBoxLayout(bar)
+        row.setContentsMargins(8, 4, 8, 4)
+        self.recovery_label = QLabel(
+            self.tr("NemoDesk did not close properly last time. Recover the unsaved project?"), bar
+        )
+        self.recovery_label.setWordWrap(True)
+        row.addWidget(self.recovery_label, 1)
+        self.recover_button = QPushButton(self.tr("Recover"), bar)
+        self.recover_button.setAccessibleName(self.tr("Recover the unsaved project"))
+        self.recover_button.clicked.connect(self.accept_recovery)
+        self.discard_recovery_button = QPushButton(self.tr("Discard"), bar)
+        self.discard_recovery_button.clicked.connect(self._discard_recovery)
+        row.addWidget(self.recover_button)
+        row.addWidget(self.discard_recovery_button)
+        bar.hide()
+        return bar
+
+    def start_autosave(self) -> Path | None:
+        """At launch: mark this run as running; if the last one did not end cleanly and left an autosave,
+        keep a copy of it (this run's autosaves go to the same file) and offer it in a bar, not a dialog."""
+        if self.autosave is None:
+            return None
+        try:
+            found = self.autosave.start()
+        except OSError as err:
+            log.warning("autosave unavailable: %s", err)
+            self.autosave = None
+            return None
+        if found is None:
+            return None
+        import shutil
+
+        copy = self.autosave.root / f"recovered{projects.SUFFIX}"
+        try:
+            shutil.copy2(found, copy)
+        except OSError as err:
+            log.warning("could not keep the autosave for recovery: %s", err)
+            return None
+        self.recovery_file = copy
+        self.recovery_bar.show()
+        return copy
+
+    def accept_recovery(self) -> None:
+        if self.recovery_file is None:
+            return
+        self.recover_button.setEnabled(False)
+        self.recovery_label.setText(self.tr("Recovering the unsaved project…"))
+        self.open_project_file(self.recovery_file, recovered=True)
+
+    def _discard_recovery(self) -> None:
+        if self.recovery_file is not None:
+            self.recovery_file.unlink(missing_ok=True)
+            self.recovery_file = None
+        self.recovery_bar.hide()
+
+    def autosave_now(self) -> None:
+        """Write the autosave off the GUI thread (one at a time; a change during a write writes again)."""
+        if self.autosave is None or self._stopped:
+            return
+        if self._autosaving:
+            self._autosave_again = True
+            return
+        draft = self.controller.draft
+        if draft is None:
+            self.autosave.discard()
+            return
+        c = self.controller
+        files = {src: c.resolve_media(src) for src in dict.fromkeys(draft.media_ids())}
+        self._autosaving = True
+        c.runner.run_task(
+            self.autosave.save,
+            draft.dumps(),
+            files.get,
+            on_result=self._autosave_done,
+            on_error=self._autosave_failed,
+        )
+
+    def _autosave_done(self, path: Any) -> None:
+        self._autosaving = False
+        self.autosaved.emit(str(path))
+        if self._autosave_again:
+            self._autosave_again = False
+            self.autosave_now()
+
+    def _autosave_failed(self, err: BaseException) -> None:
+        self._autosaving = False
+        log.warning("autosave failed: %s", err)
 
     def open_settings(self) -> None:
         from nemodesk.ui.settings_dialog import SettingsDialog
@@ -321,6 +628,8 @@ class MainWindow(QMainWindow):
         if self._stopped:
             return
         self._stopped = True
+        if shiboken6.isValid(self._autosave_timer):  # a late call can find the window already deleted
+            self._autosave_timer.stop()
         for w in self.panes.values():
             try:
                 aclose = getattr(w, "aclose", None)
@@ -331,8 +640,27 @@ class MainWindow(QMainWindow):
             except Exception:
                 log.exception("pane shutdown failed")
         self.controller.runner.wait(10_000)
+        if self.autosave is not None:
+            self.autosave.stop()  # a clean exit: nothing to recover next time
 
     def closeEvent(self, e: QCloseEvent) -> None:
         self.save_layout()
         super().closeEvent(e)
         self.closed.emit()
+
+
+class FileOpener(QObject):
+    """An application event filter that opens the project of a QFileOpenEvent (what macOS sends when a
+    `.nemodesk` file is double-clicked or dropped on the Dock icon)."""
+
+    def __init__(self, window: MainWindow, parent: QObject | None = None):
+        super().__init__(parent)
+        self.window = window
+
+    def eventFilter(self, obj: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.FileOpen:
+            path = event.file() or event.url().toLocalFile()  # type: ignore[attr-defined]
+            if path.lower().endswith(projects.SUFFIX):
+                self.window.open_project_file(Path(path))
+                return True
+        return False

@@ -477,6 +477,15 @@ class PhotoTray(QWidget):
             ),
         )
 
+    def add_uploaded(self, files: dict[Path, str]) -> None:
+        """Add files the backend already holds (an opened project's media), with their media ids, so they
+        show in the tray and are not uploaded a second time."""
+        if not files:
+            return
+        self._add_files(list(files))  # at once (no folder expansion): marked before any upload could start
+        for path, src in files.items():
+            self.set_uploaded(Path(path).absolute(), src)
+
     def _add_files(self, files: list[Path]) -> None:
         skipped = 0
         for f in files:
