@@ -240,3 +240,46 @@ def test_crash_recovery_offers_the_autosave_and_restores_the_timeline(
     assert [c2.resolve_media(s.src) for s in c2.draft.first_track(TT_VIDEO).segments] == [
         p.absolute() for p in photos[:3]
     ]  # the autosave linked the user's own files
+
+
+def test_a_project_opened_on_the_cloud_is_viewed_and_exported_on_this_computer(
+    qloop, make_window, nemo_server, photos, tmp_path
+):
+    import av
+
+    window, c = make_window()
+    _slideshow(qloop, window, c, photos[:2])
+    run(qloop, c.send_message("make each photo 1 second"))
+    saved = run(qloop, c.save_project(tmp_path / "short.nemodesk"))
+    original = c.draft.copy()
+
+    w2, c2 = make_window("cloud", nemo_server.url)
+    c2.settings.output_dir = str(tmp_path / "videos")
+    opened: list = []
+    w2.projectOpened.connect(opened.append)
+    c2.start()
+    run(qloop, until(lambda: c2.ready, 30, "the cloud"))
+    w2.open_project_file(saved)
+    run(qloop, until(lambda: bool(opened), 60, "the project"))
+    assert opened[0].local_only and c2.local_only and not opened[0].missing
+    assert "open on this computer only" in w2.chat.transcript()
+    assert _shape(c2.draft) == _shape(original)
+    assert all(c2.resolve_media(s) is not None for s in c2.draft.media_ids())  # preview and export draw them
+    assert len(w2.pane("timeline").canvas.draft.first_track(TT_VIDEO).segments) == 2
+    # the photos went to the cloud session too (the agent can use them in the next message)
+    assert sum(1 for r in nemo_server.requests if r.path.startswith("/api/upload-video/")) >= 2
+    # "status" does not replace the opened timeline with the cloud session's own (empty) one
+    run(qloop, c2.send_message("status"))
+    assert _shape(c2.draft) == _shape(original)
+    # export: rendered here, no cloud render submitted
+    exports = w2.pane("exports")
+    done: list = []
+    exports.exportFinished.connect(lambda _j, p: done.append(p))
+    run(qloop, c2.send_message("export"))
+    run(qloop, until(lambda: bool(done), 120, "the local export"))
+    assert not any(r.path.startswith("/api/render/") for r in nemo_server.requests)
+    out = Path(done[0])
+    assert out.parent == tmp_path / "videos" and out.suffix == ".mp4"
+    with av.open(str(out)) as f:
+        frames = sum(1 for _ in f.decode(video=0))
+    assert abs(frames - round(original.duration_ms() / 1000 * original.canvas.fps)) <= 1

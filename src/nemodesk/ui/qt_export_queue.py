@@ -308,17 +308,23 @@ class ExportQueueWidget(QWidget):
             taken = {j.target for j in self.store.jobs() if j.active}
             target = unique_target(folder, title, taken=taken)
         backend = getattr(c, "backend_name", "local") or "local"
+        here = bool(getattr(c, "local_only", False)) and draft is not None
         job = self.store.add(
             ExportJob(
                 Path(target).stem,
-                backend,
+                "local" if here else backend,
                 str(target),
                 session_id=sid,
                 api_url=getattr(client, "base_url", None),
+                draft_json=draft.dumps() if here else None,
+                extra={"here": True} if here else {},
             )
         )
         self._show(job)
         self.tree.setCurrentItem(self._items[job.id])
+        if here:  # a project viewed on this computer only (the cloud cannot hold it): rendered here
+            self._spawn(job.id, self._run_here(job.id))
+            return job.id
         if client is None or not sid:
             self._update(
                 job.id, state=FAILED, error=self.tr("The backend is not ready yet: try again in a moment.")
@@ -334,6 +340,14 @@ class ExportQueueWidget(QWidget):
         client = getattr(c, "client", None)
         if job is None or job.active:
             return None
+        if job.extra.get("here"):
+            target = Path(job.target)
+            if target.exists():
+                target = unique_target(target.parent, target.stem)
+            self._update(job_id, state=QUEUED, progress=0.0, error=None, eta_s=None, target=str(target),
+                         finished_at=None, extra={"here": True})  # fmt: skip
+            self._spawn(job_id, self._run_here(job_id))
+            return job_id
         if client is None:
             self._report_error(self.tr("The backend is not ready yet: try again in a moment."))
             return None
@@ -452,6 +466,71 @@ class ExportQueueWidget(QWidget):
                 self._update(job_id, state=CANCELLED, eta_s=None, extra={})
             else:
                 self._update(job_id, state=FAILED, error=msg, eta_s=None, extra={})
+                self._notify(self.tr("Export failed"), msg)
+                self.exportFailed.emit(job_id, msg)
+        finally:
+            self._cancels.pop(job_id, None)
+            self._started.pop(job_id, None)
+
+    async def _run_here(self, job_id: str) -> None:
+        """Render the job's draft on this computer with the renderer the engine uses (a project the cloud
+        cannot hold). Same rows, states and notifications as a backend export."""
+        import threading
+        from types import SimpleNamespace
+
+        from nemodesk.core.draft import Draft
+        from nemodesk.engine.render import render
+
+        job = self.store.get(job_id)
+        assert job is not None and job.draft_json
+        cancel = threading.Event()
+        stop = asyncio.Event()
+        self._cancels[job_id] = stop
+        self._started[job_id] = (time.monotonic(), 0.0)
+        latest: list[Any] = [None]
+        try:
+            self._update(job_id, state=RUNNING, extra={"here": True, "stage": "rendering"})
+            draft = Draft.loads(job.draft_json)
+            resolve_media = getattr(self._controller, "resolve_media", lambda _s: None)
+            files = {src: resolve_media(src) for src in dict.fromkeys(draft.media_ids())}
+            gone = [src for src, f in files.items() if f is None or not Path(f).is_file()]
+            if gone:
+                raise UserError(
+                    self.tr("Some files of this timeline are not on this computer: {0}").format(
+                        ", ".join(gone)
+                    )
+                )
+            target = Path(job.target)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            runner = getattr(self._controller, "runner", None)
+            work = asyncio.ensure_future(
+                runner.run(render, draft, target, resolve=files.__getitem__,
+                           progress=lambda p: latest.__setitem__(0, p), cancel=cancel)
+            )  # fmt: skip
+            while not work.done():
+                await asyncio.wait({work}, timeout=0.25)
+                if stop.is_set():
+                    cancel.set()
+                p = latest[0]
+                if p is not None:
+                    self._progress(job_id, SimpleNamespace(stage="rendering", fraction=p.fraction))
+            result = work.result()
+            path = Path(getattr(result, "path", target))
+            self._update(job_id, state=DONE, progress=1.0, eta_s=None, extra={"here": True}, target=str(path))
+            self._notify(self.tr("Export finished"), self.tr("{0} is ready.").format(path.name))
+            self.exportFinished.emit(job_id, str(path))
+        except asyncio.CancelledError:
+            cancel.set()
+            raise
+        except Exception as err:
+            cancelled = cancel.is_set() or stop.is_set() or type(err).__name__ == "RenderCancelled"
+            msg = str(err) if isinstance(err, UserError) else self.tr("Unexpected error: {0}").format(err)
+            if cancelled:
+                self._update(job_id, state=CANCELLED, eta_s=None, extra={"here": True})
+            else:
+                if not isinstance(err, UserError):
+                    log.error("export %s failed", job_id, exc_info=err)
+                self._update(job_id, state=FAILED, error=msg, eta_s=None, extra={"here": True})
                 self._notify(self.tr("Export failed"), msg)
                 self.exportFailed.emit(job_id, msg)
         finally:
