@@ -126,6 +126,8 @@ def test_simplified_chinese_translation_covers_the_window(qtbot, settings, tmp_p
         assert w.chat.send_button.text() == "发送"
         assert w.chat.chip_texts()[0] == "把我的照片做成幻灯片视频，加上转场和音乐"
         assert w.tray.add_button.text() == "添加照片…"
+        assert (w.open_project_action.text(), w.save_action.text()) == ("打开项目(&O)…", "保存项目(&S)")
+        assert w.recover_button.text() == "恢复" and w.windowTitle() == "未命名[*] — NemoDesk"
         from nemodesk.core import nemo_errors as ne
         from nemodesk.ui.controller import human_error
 

@@ -3,7 +3,7 @@
 <context>
     <name>AppController</name>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/controller.py" line="636" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="694" />
         <source>%n file(s) uploaded.</source>
         <translation><numerusform>%n file uploaded.</numerusform><numerusform>%n files uploaded.</numerusform></translation>
     </message>
@@ -11,17 +11,17 @@
 <context>
     <name>PhotoTray</name>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="502" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="511" />
         <source>%n file(s) already in the tray.</source>
         <translation><numerusform>%n file is already in the tray.</numerusform><numerusform>%n files are already in the tray.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="605" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="614" />
         <source>%n file(s)</source>
         <translation><numerusform>%n file</numerusform><numerusform>%n files</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="609" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="618" />
         <source>%n with problems</source>
         <translation><numerusform>%n with a problem</numerusform><numerusform>%n with problems</numerusform></translation>
     </message>

@@ -76,119 +76,129 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="225" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="242" />
         <source>Starting the local engine…</source>
         <translation>正在启动本地引擎…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="230" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="247" />
         <source>Connecting to NemoVideo…</source>
         <translation>正在连接 NemoVideo…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="243" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="260" />
         <source>The local engine could not start</source>
         <translation>本地引擎无法启动</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="245" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="262" />
         <source>Could not connect to NemoVideo</source>
         <translation>无法连接 NemoVideo</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="251" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="268" />
         <source>Local engine ready</source>
         <translation>本地引擎已就绪</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="252" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="269" />
         <source>Connected to NemoVideo</source>
         <translation>已连接 NemoVideo</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="305" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="323" />
         <source>Started a new project.</source>
         <translation>已新建项目。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="408" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="465" />
         <source>There is nothing to export yet: add photos and ask for a video first.</source>
         <translation>还没有可导出的内容：请先添加照片并让助手制作视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="411" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="468" />
         <source>Exporting the video: see the export queue for progress.</source>
         <translation>正在导出视频：进度见导出队列。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="419" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="476" />
         <source>The timeline is empty.</source>
         <translation>时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="423" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="480" />
         <source>Uploading the photos in the tray.</source>
         <translation>正在上传照片栏中的照片。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="436" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="493" />
         <source>The backend is not ready yet.</source>
         <translation>后端尚未就绪。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="436" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="493" />
         <source>Wait for it to start, or retry.</source>
         <translation>请等待其启动，或重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="450" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="507" />
         <source>Stopped. The message was not re-sent.</source>
         <translation>已停止。消息不会被重新发送。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="469" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="527" />
         <source>The timeline changed:</source>
         <translation>时间线已更改：</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="471" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="529" />
         <source>The agent finished without changing the timeline.</source>
         <translation>助手已完成，时间线没有变化。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="580" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="638" />
         <source>Credits are not known yet.</source>
         <translation>暂时无法获取积分。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="582" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="640" />
         <source>Local engine: unlimited. Rendering on this computer costs nothing.</source>
         <translation>本地引擎：无限制。在这台电脑上渲染不花费积分。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="584" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="642" />
         <source>Credits: %1 available, %2 reserved.</source>
         <translation>积分：可用 %1，冻结 %2。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="589" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="647" />
         <source>You are running low.</source>
         <translation>积分快用完了。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="591" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="649" />
         <source>Register for more: %1</source>
         <translation>注册获取更多：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="629" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="687" />
         <source>The backend did not say where the file went.</source>
         <translation>后端没有返回文件的位置。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/controller.py" line="636" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="694" />
         <source>%n file(s) uploaded.</source>
         <translation><numerusform>已上传 %n 个文件。</numerusform></translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/controller.py" line="705" />
+        <source>There is nothing to save yet: the timeline is empty.</source>
+        <translation>还没有可保存的内容：时间线是空的。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/controller.py" line="706" />
+        <source>Add photos and make a video first.</source>
+        <translation>请先添加照片并制作视频。</translation>
     </message>
 </context>
 <context>
@@ -347,198 +357,198 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="730" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="898" />
         <source>Your NemoVideo sign-in has expired or is not valid.</source>
         <translation>你的 NemoVideo 登录已过期或无效。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="731" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="899" />
         <source>Open Settings to paste a new token, or sign out to get a new free one.</source>
         <translation>请打开设置粘贴新的令牌，或退出登录以获取新的免费令牌。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="732" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="900" />
         <source>The NemoVideo token you set was refused (bad or expired).</source>
         <translation>你设置的 NemoVideo 令牌被拒绝（无效或已过期）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="733" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="901" />
         <source>Paste a new one in Settings, or unset NEMO_TOKEN.</source>
         <translation>请在设置中粘贴新的令牌，或取消设置 NEMO_TOKEN。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="734" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="902" />
         <source>The editing session was not found on the service.</source>
         <translation>服务上找不到这个编辑会话。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="735" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="903" />
         <source>A new session has been started.</source>
         <translation>已开始新的会话。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="736" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="904" />
         <source>You have run out of NemoVideo credits.</source>
         <translation>你的 NemoVideo 积分已用完。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="737" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="905" />
         <source>This file type is not supported.</source>
         <translation>不支持这种文件类型。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="738" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="906" />
         <source>The file is too large (the limit is 200 MB per file).</source>
         <translation>文件太大（每个文件最大 200 MB）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="739" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="907" />
         <source>Compress it or trim it, then try again.</source>
         <translation>请压缩或裁剪后再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="740" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="908" />
         <source>The service did not accept this installation's client id.</source>
         <translation>服务不接受本机的客户端 ID。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="741" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="909" />
         <source>Export is not available on the free plan.</source>
         <translation>免费套餐不能导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="742" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="910" />
         <source>Register or upgrade your plan to unlock export.</source>
         <translation>请注册或升级套餐以解锁导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="743" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="911" />
         <source>The service is busy or you made too many requests.</source>
         <translation>服务繁忙，或请求过于频繁。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="743" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="911" />
         <source>Wait a minute and try again.</source>
         <translation>请等一分钟再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="744" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="912" />
         <source>The NemoVideo service had a problem.</source>
         <translation>NemoVideo 服务出现了问题。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="744" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="912" />
         <source>Try again in a few minutes.</source>
         <translation>请过几分钟再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="745" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="913" />
         <source>The NemoVideo service did not answer in time.</source>
         <translation>NemoVideo 服务没有及时响应。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="745" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="913" />
         <source>Check your connection and try again.</source>
         <translation>请检查网络连接后重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="746" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="914" />
         <source>Could not reach the NemoVideo service.</source>
         <translation>无法连接 NemoVideo 服务。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="747" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="915" />
         <source>Check your internet connection (or that the local engine is running) and try again.</source>
         <translation>请检查网络连接（或本地引擎是否在运行）后重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="749" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="917" />
         <source>The service sent an answer NemoDesk does not understand.</source>
         <translation>服务返回了 NemoDesk 无法理解的响应。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="750" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="918" />
         <source>Try again; if it persists, check for a NemoDesk update.</source>
         <translation>请重试；如果问题仍然存在，请检查 NemoDesk 更新。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="751" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="919" />
         <source>The connection broke before the agent finished.</source>
         <translation>助手完成之前连接中断了。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="752" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="920" />
         <source>There is nothing to export yet: the timeline is empty.</source>
         <translation>还没有可导出的内容：时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="753" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="921" />
         <source>Add photos or ask the agent to make a video first.</source>
         <translation>请先添加照片，或让助手制作视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="754" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="922" />
         <source>The render failed.</source>
         <translation>渲染失败。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="754" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="922" />
         <source>Try exporting again.</source>
         <translation>请重新导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="755" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="923" />
         <source>The finished video could not be downloaded.</source>
         <translation>无法下载完成的视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="756" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="924" />
         <source>Export cancelled.</source>
         <translation>导出已取消。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="757" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="925" />
         <source>Not signed in to NemoVideo.</source>
         <translation>未登录 NemoVideo。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="757" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="925" />
         <source>Open Settings to paste a token, or use the cloud to get a free one.</source>
         <translation>请打开设置粘贴令牌，或使用云端获取免费令牌。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="779" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="947" />
         <source>Register to get more credits: %1</source>
         <translation>注册以获取更多积分：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="789" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="957" />
         <source>editing the timeline</source>
         <translation>编辑时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="790" />
-        <location filename="../../src/nemodesk/ui/controller.py" line="793" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="958" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="961" />
         <source>generating a video (this can take a few minutes)</source>
         <translation>生成视频（可能需要几分钟）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="796" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="964" />
         <source>generating music (this can take a few minutes)</source>
         <translation>生成音乐（可能需要几分钟）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="801" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="969" />
         <source>Working on: %1</source>
         <translation>正在处理：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="807" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="975" />
         <source>Still working...</source>
         <translation>仍在处理中…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="809" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="977" />
         <source>Stopped. Your message had already been sent and will not be sent again.</source>
         <translation>已停止。你的消息已经发送过，不会再次发送。</translation>
     </message>
@@ -682,123 +692,152 @@
         <translation>无法创建输出文件夹 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="324" />
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="338" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="330" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="352" />
         <source>The backend is not ready yet: try again in a moment.</source>
         <translation>后端尚未就绪：请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="441" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="455" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="520" />
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="441" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="455" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="520" />
         <source>{0} is ready.</source>
         <translation>{0} 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="448" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="462" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="527" />
         <source>Unexpected error: {0}</source>
         <translation>意外错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="455" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="469" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="534" />
         <source>Export failed</source>
         <translation>导出失败</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="499" />
+        <source>Some files of this timeline are not on this computer: {0}</source>
+        <translation>这条时间线的部分文件不在这台电脑上：{0}</translation>
     </message>
 </context>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="104" />
-        <location filename="../../src/nemodesk/ui/main_window.py" line="154" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="136" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="202" />
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="105" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="137" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="106" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="138" />
         <source>Exports</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="108" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="140" />
         <source>%1 is not available in this build.</source>
         <translation>此版本中没有%1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="121" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="153" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="124" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="156" />
         <source>&amp;New project</source>
         <translation>新建项目(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="128" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="160" />
+        <source>&amp;Open project…</source>
+        <translation>打开项目(&amp;O)…</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="164" />
+        <source>Open &amp;recent</source>
+        <translation>最近的项目(&amp;R)</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="167" />
+        <source>&amp;Save project</source>
+        <translation>保存项目(&amp;S)</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="171" />
+        <source>Save project &amp;as…</source>
+        <translation>项目另存为(&amp;A)…</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="176" />
         <source>&amp;Export video</source>
         <translation>导出视频(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="133" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="181" />
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="138" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="186" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="142" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="190" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="148" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="196" />
         <source>Remove selected photos</source>
         <translation>移除所选照片</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="151" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="199" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="153" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="201" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="155" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="203" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="162" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="210" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="163" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="211" />
         <source>Open the log folder</source>
         <translation>打开日志文件夹</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="166" />
-        <location filename="../../src/nemodesk/ui/main_window.py" line="173" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="214" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="221" />
         <source>About NemoDesk</source>
         <translation>关于 NemoDesk</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="174" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="222" />
         <source>NemoDesk %1
 Turn photos into short videos by chat.
 GPL-3.0-or-later.</source>
@@ -807,17 +846,113 @@ GPL-3.0-or-later.</source>
 GPL-3.0-or-later。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="215" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="280" />
         <source>Your video is ready: %1 (in %2).</source>
         <translation>视频已完成：%1（在 %2）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="239" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="304" />
         <source>The backend is not ready yet; the photos will upload when you send a message.</source>
         <translation>后端尚未就绪；发送消息时会上传照片。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="282" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="350" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="382" />
+        <source>Untitled</source>
+        <translation>未命名</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="364" />
+        <source>NemoDesk projects (*.nemodesk)</source>
+        <translation>NemoDesk 项目 (*.nemodesk)</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="373" />
+        <source>Open project</source>
+        <translation>打开项目</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="379" />
+        <source>There is nothing to save yet: the timeline is empty.</source>
+        <translation>还没有可保存的内容：时间线是空的。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="381" />
+        <source>Save project</source>
+        <translation>保存项目</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="412" />
+        <source>Saved %1.</source>
+        <translation>已保存 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="420" />
+        <source>%1 opens as soon as the backend is ready.</source>
+        <translation>后端就绪后将打开 %1。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="430" />
+        <source>Opening %1…</source>
+        <translation>正在打开 %1…</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="451" />
+        <source>the recovered project</source>
+        <translation>恢复的项目</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="452" />
+        <source>Opened %1.</source>
+        <translation>已打开%1。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="455" />
+        <source>These files are missing and were left out: %1.</source>
+        <translation>以下文件缺失，已略去：%1。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="462" />
+        <source>NemoVideo cannot take a whole timeline, so this project's timeline is open on this computer only: you can view it, preview it and export it here. A chat message edits the cloud session's own timeline instead.</source>
+        <translation>NemoVideo 无法接收整条时间线，因此这个项目的时间线只在这台电脑上打开：可以在这里查看、预览和导出。聊天消息会改为编辑云端会话自己的时间线。</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="488" />
+        <source>No recent projects</source>
+        <translation>没有最近的项目</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="492" />
+        <source>Clear the list</source>
+        <translation>清空列表</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="504" />
+        <source>NemoDesk did not close properly last time. Recover the unsaved project?</source>
+        <translation>NemoDesk 上次没有正常关闭。要恢复未保存的项目吗？</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="508" />
+        <source>Recover</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="509" />
+        <source>Recover the unsaved project</source>
+        <translation>恢复未保存的项目</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="511" />
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="547" />
+        <source>Recovering the unsaved project…</source>
+        <translation>正在恢复未保存的项目…</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="603" />
         <source>The new language applies after NemoDesk restarts.</source>
         <translation>新的语言在 NemoDesk 重启后生效。</translation>
     </message>
@@ -891,55 +1026,55 @@ GPL-3.0-or-later。</translation>
         <translation>无法读取文件夹：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="502" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="511" />
         <source>%n file(s) already in the tray.</source>
         <translation><numerusform>%n 个文件已在照片栏中。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="515" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="524" />
         <source>Unsupported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="516" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="525" />
         <source>Corrupt</source>
         <translation>已损坏</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="517" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="526" />
         <source>Too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="518" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="527" />
         <source>Missing</source>
         <translation>找不到</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="526" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="596" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="535" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="605" />
         <source>Duplicate</source>
         <translation>重复</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="528" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="537" />
         <source>%1 is the same file as %2</source>
         <translation>%1 与 %2 是同一个文件</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="605" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="614" />
         <source>%n file(s)</source>
         <translation><numerusform>%n 个文件</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="609" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="618" />
         <source>%n with problems</source>
         <translation><numerusform>%n 个有问题</numerusform></translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="640" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="646" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="648" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="649" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="655" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="657" />
         <source>Upload failed</source>
         <translation>上传失败</translation>
     </message>
@@ -947,63 +1082,63 @@ GPL-3.0-or-later。</translation>
 <context>
     <name>PreviewWidget</name>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="234" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="237" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="237" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="240" />
         <source>Play (Space)</source>
         <translation>播放（空格）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="238" />
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="543" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="241" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="624" />
         <source>Play</source>
         <translation>播放</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="242" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="245" />
         <source>Preview position</source>
         <translation>预览位置</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="285" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="290" />
         <source>The preview appears here once the timeline has photos.</source>
         <translation>时间线有照片后，这里会显示预览。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="364" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="373" />
         <source>This frame cannot be shown: {0}</source>
         <translation>无法显示这一帧：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="401" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="435" />
         <source>Preparing the preview…</source>
         <translation>正在准备预览…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="426" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="457" />
+        <source>No sound device: playing without sound</source>
+        <translation>没有声音设备：无声播放</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="465" />
         <source>The preview could not be made: {0}</source>
         <translation>无法生成预览：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="434" />
-        <source>Playing without sound: sound playback needs Qt Multimedia (PySide6-Addons).</source>
-        <translation>无声播放：播放声音需要 Qt Multimedia（PySide6-Addons）。</translation>
-    </message>
-    <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="506" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="561" />
         <source>Playback stopped: {0}</source>
         <translation>播放已停止：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="543" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="624" />
         <source>Pause</source>
         <translation>暂停</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_preview.py" line="545" />
+        <location filename="../../src/nemodesk/ui/qt_preview.py" line="626" />
         <source>Preparing</source>
         <translation>准备中</translation>
     </message>
@@ -1253,67 +1388,67 @@ GPL-3.0-or-later。</translation>
         <translation>显示整条时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1081" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1094" />
         <source>{0} · {1}×{2} · {3} fps</source>
         <translation>{0} · {1}×{2} · {3} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1144" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1162" />
         <source>Segment</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1146" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1164" />
         <source>Track</source>
         <translation>轨道</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1147" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1165" />
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1148" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1166" />
         <source>Duration</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1164" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1182" />
         <source>Project</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1166" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1184" />
         <source>Canvas</source>
         <translation>画布</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1167" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1185" />
         <source>Frame rate</source>
         <translation>帧率</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1168" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1186" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1169" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1187" />
         <source>Tracks</source>
         <translation>轨道</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1180" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1198" />
         <source>Other keys</source>
         <translation>其他键</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1180" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1198" />
         <source>{0} kept as is</source>
         <translation>{0} 保持原样</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1182" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1200" />
         <source>Keys NemoDesk does not use: kept and sent back unchanged</source>
         <translation>NemoDesk 不使用的键：原样保留并发回</translation>
     </message>
