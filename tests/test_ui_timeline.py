@@ -215,3 +215,22 @@ def test_edit_messages_are_what_the_local_agent_understands():
     assert isinstance(one(remove_edit(Segment.make(1000), TT_AUDIO, 0)[1]), RemoveMusic)
     title = one(remove_edit(Segment.make(1000, text="x", style="title"), TT_TEXT, 0)[1])
     assert isinstance(title, RemoveText) and title.what == "title"
+
+
+def test_scrubbing_the_ruler_moves_the_playhead_and_paints(view, qtbot):
+    """A press on the ruler, a drag along it and the repaints in between (the paint once failed on it)."""
+    from nemodesk.ui.qt_timeline import RULER_H
+
+    v, _ = view
+    c = v.canvas
+    moved: list[float] = []
+    v.playheadMoved.connect(moved.append)
+    y = RULER_H // 2
+    qtbot.mousePress(c, Qt.MouseButton.LeftButton, pos=QPoint(HEADER_W + 100, y))  # 1 s at 100 px/s
+    c.repaint()
+    qtbot.mouseMove(c, QPoint(HEADER_W + 250, y))
+    c.repaint()
+    qtbot.mouseRelease(c, Qt.MouseButton.LeftButton, pos=QPoint(HEADER_W + 250, y))
+    c.repaint()
+    assert moved[0] == pytest.approx(1000, abs=20) and moved[-1] == pytest.approx(2500, abs=20)
+    assert c.playhead_ms == moved[-1]

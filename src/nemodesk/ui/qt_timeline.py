@@ -745,6 +745,8 @@ class TimelineCanvas(QWidget):
     def _paint_drag(self, p: QPainter, col: dict[str, QColor]) -> None:
         d = self._drag
         assert d is not None
+        if d["mode"] not in ("edge", "move"):
+            return  # scrubbing the ruler: the playhead is the feedback
         it: SegItem = d["item"]
         fm = QFontMetrics(self.font())
         if d["mode"] == "edge" and d.get("new_ms") is not None:
