@@ -279,7 +279,7 @@ def test_a_project_opened_on_the_cloud_is_viewed_and_exported_on_this_computer(
     run(qloop, until(lambda: bool(done), 120, "the local export"))
     assert not any(r.path.startswith("/api/render/") for r in nemo_server.requests)
     out = Path(done[0])
-    assert out.parent == tmp_path / "videos" and out.suffix == ".mp4"
+    assert out == tmp_path / "videos" / "short.mp4"  # named for the project (the video has no title)
     with av.open(str(out)) as f:
         frames = sum(1 for _ in f.decode(video=0))
     assert abs(frames - round(original.duration_ms() / 1000 * original.canvas.fps)) <= 1

@@ -166,6 +166,7 @@ class AppController(QObject):
         )
         self.draft: Draft | None = None
         self.draft_source = "session"
+        self.project_name: str | None = None  # the open project's file name (the window sets it)
         # True while the draft is a project opened on a backend that cannot take it (the cloud has no way to
         # set a session's draft): it is viewed, previewed and exported here, and the next agent edit, made on
         # the session's own draft, replaces it.

@@ -342,6 +342,7 @@ class MainWindow(QMainWindow):
     def _update_title(self) -> None:
         """`Name[*] — NemoDesk`: the project's file name (or the draft's title), `*` while unsaved."""
         draft = self.controller.draft
+        self.controller.project_name = self.project_path.stem if self.project_path is not None else None
         if self.project_path is not None:
             name = self.project_path.stem
         elif draft is not None and draft.canvas.title:

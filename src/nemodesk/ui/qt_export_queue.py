@@ -295,7 +295,8 @@ class ExportQueueWidget(QWidget):
         c = self._controller
         client, sid = getattr(c, "client", None), getattr(c, "session_id", None)
         draft = getattr(c, "draft", None)
-        title = draft.canvas.title if draft is not None else None
+        # the video's title, else the project's file name (an opened "trip.nemodesk" exports "trip.mp4")
+        title = (draft.canvas.title if draft is not None else None) or getattr(c, "project_name", None)
         if target is None:
             folder = self.output_folder()
             try:
