@@ -228,6 +228,13 @@ def test_error_table_covers_the_protocol():
     assert "7777" in str(other) and "abc.def" not in str(other)
 
 
+def test_a_400_about_something_else_is_not_blamed_on_the_client_id():
+    assert isinstance(ne.error_for(400, 400, "The X-Client-Id header is required."), ne.ClientIdMissing)
+    err = ne.error_for(400, None, "The draft is not valid: t[0].sg[0].d: must be > 0")
+    assert isinstance(err, ne.BadRequest) and not isinstance(err, ne.ClientIdMissing)
+    assert "t[0].sg[0].d: must be > 0" in str(err) and "client id" not in str(err)
+
+
 def test_both_envelopes():
     assert _unwrap({"code": 0, "message": "ok", "data": {"a": 1}}) == (True, 0, "ok", {"a": 1})
     assert _unwrap({"code": 1001, "message": "bad", "data": None})[:2] == (False, 1001)

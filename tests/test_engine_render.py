@@ -111,7 +111,7 @@ def test_draft_may_name_only_its_own_media(client: httpx.Client, uploaded, src: 
     tok, sid, ids = uploaded
     draft = tiny_draft([ids[0], src])
     r = submit(client, tok, sid, draft)
-    assert r.status_code == 400 and r.json()["success"] is False
+    assert r.status_code == 422 and r.json()["success"] is False
     assert "t[0].sg[1].m.src" in r.json()["error"]
 
 
@@ -120,7 +120,7 @@ def test_draft_may_not_use_another_sessions_media(client: httpx.Client, uploaded
     sid2 = new_session(client, tok)
     other_ids = [f["media_id"] for f in upload(client, tok, sid2, [photos[4]])["data"]["files"]]
     r = submit(client, tok, sid, tiny_draft(other_ids))
-    assert r.status_code == 400 and "not media of this session" in r.json()["error"]
+    assert r.status_code == 422 and "not media of this session" in r.json()["error"]
 
 
 def test_invalid_or_empty_drafts_are_refused(client: httpx.Client, uploaded) -> None:
@@ -128,9 +128,9 @@ def test_invalid_or_empty_drafts_are_refused(client: httpx.Client, uploaded) -> 
     bad = tiny_draft(ids[:1])
     bad["t"][0]["sg"][0]["d"] = -5
     r = submit(client, tok, sid, bad)
-    assert r.status_code == 400 and "t[0].sg[0].d" in r.json()["error"]
+    assert r.status_code == 422 and "t[0].sg[0].d" in r.json()["error"]
     r = submit(client, tok, sid, {"m": {"width": 96, "height": 96}, "t": []})
-    assert r.status_code == 400 and "nothing to export" in r.json()["error"]
+    assert r.status_code == 422 and "nothing to export" in r.json()["error"]
     r = submit(client, tok, "424242", tiny_draft(ids[:1]))
     assert r.status_code == 404 and r.json()["code"] == 1002
     r = client.post("/api/render/proxy/lambda", headers=auth(tok, **ATTRIBUTION),

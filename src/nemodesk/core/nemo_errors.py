@@ -95,6 +95,30 @@ class ClientIdMissing(NemoError):
     default_action = "Try again; if it keeps failing, delete the client_id file in NemoDesk's config folder."
 
 
+class BadRequest(NemoError):
+    """HTTP 400 about something other than the client id (an invalid draft, a malformed body).
+
+    The protocol documents 400 only for a missing X-Client-Id, but servers also use it for requests they
+    refuse; showing "client id" advice for an invalid draft would send the user the wrong way.
+    """
+
+    default_message = "The service refused the request."
+    default_action = "If it keeps happening, save the project and report it with the log file."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        action: str | None = None,
+        *,
+        status: int | None = None,
+        code: int | None = None,
+        server_message: str | None = None,
+    ):
+        if message is None and server_message:
+            message = f"The service refused the request: {redact(server_message)}"
+        super().__init__(message, action, status=status, code=code, server_message=server_message)
+
+
 class ExportBlocked(NemoError):
     """HTTP 402: the plan cannot export (or attribution headers were missing). Not a credits problem."""
 
@@ -194,6 +218,8 @@ def error_for(status: int | None, code: int | None = None, server_message: str |
     cls: type[NemoError] | None = CODE_TABLE.get(code) if code is not None else None
     if cls is None and status is not None:
         cls = STATUS_TABLE.get(status) or (ServerError if status >= 500 else None)
+    if cls is ClientIdMissing and server_message and "client" not in server_message.lower():
+        cls = BadRequest
     if cls is None:
         msg = redact(server_message) if server_message else None
         detail = f": {msg}" if msg else ""

@@ -849,9 +849,9 @@ async def render_submit(request: Request) -> Response:
         draft = Draft.decode(doc)
         eng.check_media(s.session_id, draft.raw)
     except DraftError as err:
-        raise RenderApiError(400, 400, f"The draft is not valid: {err}") from None
+        raise RenderApiError(422, 422, f"The draft is not valid: {err}") from None
     if not draft.exportable() or not any(t.raw.get("sg") for t in draft.tracks_of(0)):
-        raise RenderApiError(400, 400, "There is nothing to export yet: the timeline has no video segments.")
+        raise RenderApiError(422, 422, "There is nothing to export yet: the timeline has no video segments.")
     job = eng.store.create_job(job_id, user, s.session_id, draft.dumps())
     if job is None:
         existing = eng.store.job(job_id, user)
