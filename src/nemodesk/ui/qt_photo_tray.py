@@ -12,7 +12,6 @@ what the controller reports back (`set_upload_progress`, `set_uploaded`, `set_up
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import os
@@ -51,6 +50,7 @@ from PySide6.QtWidgets import (
 )
 
 from nemodesk.core import paths
+from nemodesk.core.heif import register_heif
 from nemodesk.ui.tasks import TaskRunner
 from nemodesk.ui.theme import colors
 
@@ -110,10 +110,7 @@ def check_file(path: Path) -> FileCheck:
     """Inspect one file: type by content, size, full decode, upright cached thumbnail. Worker thread."""
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    with contextlib.suppress(ImportError):
-        import pillow_heif
-
-        pillow_heif.register_heif_opener()
+    register_heif()
     try:
         size = path.stat().st_size
     except OSError as err:

@@ -17,6 +17,7 @@ from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QImage, QImageReader
 
 from nemodesk.core import paths
+from nemodesk.core.heif import register_heif
 
 # Qt enum members are created lazily by PySide6, and creating one from two threads at once can crash:
 # touch the ones the workers use here, at import, on the GUI thread.
@@ -71,12 +72,7 @@ def load_thumbnail(path: Path, height: int) -> QImage:
 def _pil_thumbnail(path: Path, height: int) -> QImage:
     from PIL import Image, ImageOps
 
-    try:
-        from pillow_heif import register_heif_opener
-
-        register_heif_opener()
-    except ImportError:  # pragma: no cover - a pinned dependency
-        pass
+    register_heif()
     with Image.open(path) as im:
         im = ImageOps.exif_transpose(im)
         im.thumbnail((height * 8, height))
