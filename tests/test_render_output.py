@@ -151,3 +151,23 @@ def test_frame_rates_and_canvas_shapes(tmp_path: Path, fps, size):
     info = probe(out)
     assert info["fps"] == fps and info["size"] == size
     assert abs(info["vdur"] - 1.2) <= 1 / fps + 1e-6
+
+
+def test_empty_draft_and_unresolvable_media_are_user_errors(photos, tmp_path: Path):
+    from nemodesk.core.draft import Draft
+    from nemodesk.engine.render import RenderError
+
+    with pytest.raises(RenderError, match="nothing to render"):
+        render(Draft.new(320, 180), tmp_path / "e.mp4", resolve=Path)
+
+    def resolve(src: str) -> Path:
+        if src.startswith("media:"):
+            raise KeyError(src)  # not in the store
+        return Path(src)
+
+    draft = photo_draft(photos[:2])
+    draft.tracks[0].segments[1].src = "media:0badc0de"
+    with pytest.raises(RenderError) as exc:
+        render(draft, tmp_path / "r.mp4", resolve=resolve)
+    assert "media:0badc0de" in str(exc.value) and "t[0].sg[1]" in str(exc.value)
+    assert not list(tmp_path.glob("*.mp4")) and not list(tmp_path.glob(".*part*"))
