@@ -117,21 +117,20 @@ def test_preview_is_a_third_of_the_size(photos, tmp_path: Path):
 
 
 def test_long_qt_loops_do_not_exhaust_none(tmp_path: Path):
-    """PySide6 6.12 on CPython 3.11 drops a reference to None per void call; the guard keeps it alive."""
+    """PySide6 6.12 on CPython 3.11 dropped a reference to None per void call (the pin avoids it):
+    a render-length loop of void calls must not abort the interpreter."""
     import subprocess
     import sys
 
     code = (
         "import sys\n"
-        "from nemodesk.engine.render.qt import ensure_qt_gui, guard_none_refcount\n"
+        "from nemodesk.engine.render.qt import ensure_qt_gui\n"
         "ensure_qt_gui()\n"
         "from PySide6.QtGui import QImage\n"
         "img = QImage(4, 4, QImage.Format.Format_RGB32)\n"
         "start = sys.getrefcount(None)\n"
         "for i in range(3 * start if start < 10**6 else 200_000):\n"
         "    img.fill(0)\n"
-        "    if i % 1000 == 0:\n"
-        "        guard_none_refcount()\n"
         "print('ok')\n"
     )
     env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}

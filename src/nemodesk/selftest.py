@@ -38,7 +38,7 @@ log = logging.getLogger("nemodesk.selftest")
 RUNTIME_MODULES = (
     "PySide6.QtCore", "PySide6.QtGui", "PySide6.QtWidgets", "qasync", "httpx", "httpx_sse", "keyring",
     "platformdirs", "PIL.Image", "PIL.JpegImagePlugin", "PIL.PngImagePlugin", "PIL.WebPImagePlugin",
-    "PIL.GifImagePlugin", "pillow_heif", "av", "numpy", "starlette", "uvicorn", "uvicorn.loops.auto",
+    "PIL.GifImagePlugin", "pi_heif", "av", "numpy", "starlette", "uvicorn", "uvicorn.loops.auto",
     "uvicorn.protocols.http.auto", "uvicorn.lifespan.on", "python_multipart", "sqlite3", "certifi",
 )  # fmt: skip
 # The keyring backend each OS needs, with the library it loads lazily.

@@ -25,7 +25,7 @@ from nemodesk.core.draft import TT_TEXT, TT_VIDEO, Draft, Segment
 from . import images
 from .errors import RenderError, seg_label
 from .motion import Move, corner_speed, move_for
-from .qt import ensure_qt_gui, guard_none_refcount
+from .qt import ensure_qt_gui
 from .text import TextLayer, build_text_layer
 
 log = logging.getLogger(__name__)
@@ -354,7 +354,6 @@ class Compositor:
     def frame_at(self, t_ms: float, into: QImage | None = None) -> QImage:
         """The frame shown at t_ms (RGB32). Pass `into` (same size) to reuse an image."""
         W, H = self.size
-        guard_none_refcount()
         img = into if into is not None else QImage(W, H, FMT)
         plan = []
         for segs in self._tracks:

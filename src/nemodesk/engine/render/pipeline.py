@@ -24,7 +24,6 @@ from . import audio
 from .compositor import Compositor
 from .encoder import FrameCanvas, Mp4Writer, VideoSettings, pick_video_encoder
 from .errors import RenderCancelled, RenderError
-from .qt import guard_none_refcount
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +86,6 @@ def _producer(comp: Compositor, frames: int, fps: float, q: queue.Queue, stop: t
             comp.prefetch(t)
             comp.frame_at(t, into=canvas.image)
             comp.release_before(t)
-            if i % 250 == 0:
-                guard_none_refcount()  # see qt.guard_none_refcount: Qt void calls leak None here
             put(canvas.to_yuv())
         put(None)
     except _Stop:
