@@ -8,7 +8,6 @@ orientation is applied to the decoded copy in memory; the source file is only ev
 from __future__ import annotations
 
 import math
-import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,10 +17,9 @@ from PIL import Image, ImageFilter, UnidentifiedImageError
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
-from .errors import RenderError
+from nemodesk.core.heif import register_heif
 
-_heif_lock = threading.Lock()
-_heif_done = False
+from .errors import RenderError
 
 # Largest decoded copy kept per photo; a 20:1 panorama shown with `cover` would otherwise ask for 27000 px.
 MAX_DECODED_PIXELS = 24_000_000
@@ -36,21 +34,6 @@ _ORIENT_OPS = {
     7: _T.TRANSVERSE,
     8: _T.ROTATE_90,
 }
-
-
-def _register_heif() -> None:
-    global _heif_done
-    with _heif_lock:
-        if not _heif_done:
-            try:
-                from pillow_heif import register_heif_opener
-
-                register_heif_opener()
-            except (
-                ImportError
-            ):  # pragma: no cover - pinned dependency; HEIC photos then fail with a clear error
-                pass
-            _heif_done = True
 
 
 @dataclass
@@ -70,7 +53,7 @@ def _bad_photo(path: Path, label: str, why: str) -> RenderError:
 
 
 def _open(path: Path, label: str) -> Image.Image:
-    _register_heif()
+    register_heif()
     try:
         size = path.stat().st_size
     except FileNotFoundError:
