@@ -47,7 +47,7 @@ def ensure_env(kind: str) -> None:
 
     The stamp records which kinds were installed against which pins; every kind includes the app itself.
     """
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this script must still say so on an old Python
         sys.exit(f"NemoDesk needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
     if not venv_python().exists():
         print("Setting up NemoDesk's environment in .venv (first run only)...", flush=True)

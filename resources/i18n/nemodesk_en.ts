@@ -3,7 +3,7 @@
 <context>
     <name>AppController</name>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/controller.py" line="694" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="695" />
         <source>%n file(s) uploaded.</source>
         <translation><numerusform>%n file uploaded.</numerusform><numerusform>%n files uploaded.</numerusform></translation>
     </message>
@@ -11,17 +11,17 @@
 <context>
     <name>PhotoTray</name>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="511" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="508" />
         <source>%n file(s) already in the tray.</source>
         <translation><numerusform>%n file is already in the tray.</numerusform><numerusform>%n files are already in the tray.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="614" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="611" />
         <source>%n file(s)</source>
         <translation><numerusform>%n file</numerusform><numerusform>%n files</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="618" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="615" />
         <source>%n with problems</source>
         <translation><numerusform>%n with a problem</numerusform><numerusform>%n with problems</numerusform></translation>
     </message>

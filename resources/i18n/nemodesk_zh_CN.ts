@@ -76,127 +76,127 @@
 <context>
     <name>AppController</name>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="242" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="243" />
         <source>Starting the local engine…</source>
         <translation>正在启动本地引擎…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="247" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="248" />
         <source>Connecting to NemoVideo…</source>
         <translation>正在连接 NemoVideo…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="260" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="261" />
         <source>The local engine could not start</source>
         <translation>本地引擎无法启动</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="262" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="263" />
         <source>Could not connect to NemoVideo</source>
         <translation>无法连接 NemoVideo</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="268" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="269" />
         <source>Local engine ready</source>
         <translation>本地引擎已就绪</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="269" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="270" />
         <source>Connected to NemoVideo</source>
         <translation>已连接 NemoVideo</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="323" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="324" />
         <source>Started a new project.</source>
         <translation>已新建项目。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="465" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="466" />
         <source>There is nothing to export yet: add photos and ask for a video first.</source>
         <translation>还没有可导出的内容：请先添加照片并让助手制作视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="468" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="469" />
         <source>Exporting the video: see the export queue for progress.</source>
         <translation>正在导出视频：进度见导出队列。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="476" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="477" />
         <source>The timeline is empty.</source>
         <translation>时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="480" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="481" />
         <source>Uploading the photos in the tray.</source>
         <translation>正在上传照片栏中的照片。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="493" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="494" />
         <source>The backend is not ready yet.</source>
         <translation>后端尚未就绪。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="493" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="494" />
         <source>Wait for it to start, or retry.</source>
         <translation>请等待其启动，或重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="507" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="508" />
         <source>Stopped. The message was not re-sent.</source>
         <translation>已停止。消息不会被重新发送。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="527" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="528" />
         <source>The timeline changed:</source>
         <translation>时间线已更改：</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="529" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="530" />
         <source>The agent finished without changing the timeline.</source>
         <translation>助手已完成，时间线没有变化。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="638" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="639" />
         <source>Credits are not known yet.</source>
         <translation>暂时无法获取积分。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="640" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="641" />
         <source>Local engine: unlimited. Rendering on this computer costs nothing.</source>
         <translation>本地引擎：无限制。在这台电脑上渲染不花费积分。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="642" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="643" />
         <source>Credits: %1 available, %2 reserved.</source>
         <translation>积分：可用 %1，冻结 %2。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="647" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="648" />
         <source>You are running low.</source>
         <translation>积分快用完了。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="649" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="650" />
         <source>Register for more: %1</source>
         <translation>注册获取更多：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="687" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="688" />
         <source>The backend did not say where the file went.</source>
         <translation>后端没有返回文件的位置。</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/controller.py" line="694" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="695" />
         <source>%n file(s) uploaded.</source>
         <translation><numerusform>已上传 %n 个文件。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="705" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="706" />
         <source>There is nothing to save yet: the timeline is empty.</source>
         <translation>还没有可保存的内容：时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="706" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="707" />
         <source>Add photos and make a video first.</source>
         <translation>请先添加照片并制作视频。</translation>
     </message>
@@ -357,198 +357,198 @@
 <context>
     <name>Errors</name>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="898" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="899" />
         <source>Your NemoVideo sign-in has expired or is not valid.</source>
         <translation>你的 NemoVideo 登录已过期或无效。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="899" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="900" />
         <source>Open Settings to paste a new token, or sign out to get a new free one.</source>
         <translation>请打开设置粘贴新的令牌，或退出登录以获取新的免费令牌。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="900" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="901" />
         <source>The NemoVideo token you set was refused (bad or expired).</source>
         <translation>你设置的 NemoVideo 令牌被拒绝（无效或已过期）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="901" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="902" />
         <source>Paste a new one in Settings, or unset NEMO_TOKEN.</source>
         <translation>请在设置中粘贴新的令牌，或取消设置 NEMO_TOKEN。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="902" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="903" />
         <source>The editing session was not found on the service.</source>
         <translation>服务上找不到这个编辑会话。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="903" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="904" />
         <source>A new session has been started.</source>
         <translation>已开始新的会话。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="904" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="905" />
         <source>You have run out of NemoVideo credits.</source>
         <translation>你的 NemoVideo 积分已用完。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="905" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="906" />
         <source>This file type is not supported.</source>
         <translation>不支持这种文件类型。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="906" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="907" />
         <source>The file is too large (the limit is 200 MB per file).</source>
         <translation>文件太大（每个文件最大 200 MB）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="907" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="908" />
         <source>Compress it or trim it, then try again.</source>
         <translation>请压缩或裁剪后再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="908" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="909" />
         <source>The service did not accept this installation's client id.</source>
         <translation>服务不接受本机的客户端 ID。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="909" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="910" />
         <source>Export is not available on the free plan.</source>
         <translation>免费套餐不能导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="910" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="911" />
         <source>Register or upgrade your plan to unlock export.</source>
         <translation>请注册或升级套餐以解锁导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="911" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="912" />
         <source>The service is busy or you made too many requests.</source>
         <translation>服务繁忙，或请求过于频繁。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="911" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="912" />
         <source>Wait a minute and try again.</source>
         <translation>请等一分钟再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="912" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="913" />
         <source>The NemoVideo service had a problem.</source>
         <translation>NemoVideo 服务出现了问题。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="912" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="913" />
         <source>Try again in a few minutes.</source>
         <translation>请过几分钟再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="913" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="914" />
         <source>The NemoVideo service did not answer in time.</source>
         <translation>NemoVideo 服务没有及时响应。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="913" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="914" />
         <source>Check your connection and try again.</source>
         <translation>请检查网络连接后重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="914" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="915" />
         <source>Could not reach the NemoVideo service.</source>
         <translation>无法连接 NemoVideo 服务。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="915" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="916" />
         <source>Check your internet connection (or that the local engine is running) and try again.</source>
         <translation>请检查网络连接（或本地引擎是否在运行）后重试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="917" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="918" />
         <source>The service sent an answer NemoDesk does not understand.</source>
         <translation>服务返回了 NemoDesk 无法理解的响应。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="918" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="919" />
         <source>Try again; if it persists, check for a NemoDesk update.</source>
         <translation>请重试；如果问题仍然存在，请检查 NemoDesk 更新。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="919" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="920" />
         <source>The connection broke before the agent finished.</source>
         <translation>助手完成之前连接中断了。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="920" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="921" />
         <source>There is nothing to export yet: the timeline is empty.</source>
         <translation>还没有可导出的内容：时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="921" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="922" />
         <source>Add photos or ask the agent to make a video first.</source>
         <translation>请先添加照片，或让助手制作视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="922" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="923" />
         <source>The render failed.</source>
         <translation>渲染失败。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="922" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="923" />
         <source>Try exporting again.</source>
         <translation>请重新导出。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="923" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="924" />
         <source>The finished video could not be downloaded.</source>
         <translation>无法下载完成的视频。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="924" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="925" />
         <source>Export cancelled.</source>
         <translation>导出已取消。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="925" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="926" />
         <source>Not signed in to NemoVideo.</source>
         <translation>未登录 NemoVideo。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="925" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="926" />
         <source>Open Settings to paste a token, or use the cloud to get a free one.</source>
         <translation>请打开设置粘贴令牌，或使用云端获取免费令牌。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="947" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="948" />
         <source>Register to get more credits: %1</source>
         <translation>注册以获取更多积分：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="957" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="958" />
         <source>editing the timeline</source>
         <translation>编辑时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="958" />
-        <location filename="../../src/nemodesk/ui/controller.py" line="961" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="959" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="962" />
         <source>generating a video (this can take a few minutes)</source>
         <translation>生成视频（可能需要几分钟）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="964" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="965" />
         <source>generating music (this can take a few minutes)</source>
         <translation>生成音乐（可能需要几分钟）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="969" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="970" />
         <source>Working on: %1</source>
         <translation>正在处理：%1</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="975" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="976" />
         <source>Still working...</source>
         <translation>仍在处理中…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/controller.py" line="977" />
+        <location filename="../../src/nemodesk/ui/controller.py" line="978" />
         <source>Stopped. Your message had already been sent and will not be sent again.</source>
         <translation>已停止。你的消息已经发送过，不会再次发送。</translation>
     </message>
@@ -687,42 +687,42 @@
         <translation>本地</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="305" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="306" />
         <source>The output folder {0} cannot be created: {1}</source>
         <translation>无法创建输出文件夹 {0}：{1}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="330" />
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="352" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="331" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="353" />
         <source>The backend is not ready yet: try again in a moment.</source>
         <translation>后端尚未就绪：请稍后再试。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="455" />
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="520" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="456" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="521" />
         <source>Export finished</source>
         <translation>导出完成</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="455" />
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="520" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="456" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="521" />
         <source>{0} is ready.</source>
         <translation>{0} 已就绪。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="462" />
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="527" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="463" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="528" />
         <source>Unexpected error: {0}</source>
         <translation>意外错误：{0}</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="469" />
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="534" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="470" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="535" />
         <source>Export failed</source>
         <translation>导出失败</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="499" />
+        <location filename="../../src/nemodesk/ui/qt_export_queue.py" line="500" />
         <source>Some files of this timeline are not on this computer: {0}</source>
         <translation>这条时间线的部分文件不在这台电脑上：{0}</translation>
     </message>
@@ -856,103 +856,103 @@ GPL-3.0-or-later。</translation>
         <translation>后端尚未就绪；发送消息时会上传照片。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="350" />
-        <location filename="../../src/nemodesk/ui/main_window.py" line="382" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="351" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="383" />
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="364" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="365" />
         <source>NemoDesk projects (*.nemodesk)</source>
         <translation>NemoDesk 项目 (*.nemodesk)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="373" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="374" />
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="379" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="380" />
         <source>There is nothing to save yet: the timeline is empty.</source>
         <translation>还没有可保存的内容：时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="381" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="382" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="412" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="413" />
         <source>Saved %1.</source>
         <translation>已保存 %1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="420" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="421" />
         <source>%1 opens as soon as the backend is ready.</source>
         <translation>后端就绪后将打开 %1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="430" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="431" />
         <source>Opening %1…</source>
         <translation>正在打开 %1…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="451" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="452" />
         <source>the recovered project</source>
         <translation>恢复的项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="452" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="453" />
         <source>Opened %1.</source>
         <translation>已打开%1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="455" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="456" />
         <source>These files are missing and were left out: %1.</source>
         <translation>以下文件缺失，已略去：%1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="462" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="463" />
         <source>NemoVideo cannot take a whole timeline, so this project's timeline is open on this computer only: you can view it, preview it and export it here. A chat message edits the cloud session's own timeline instead.</source>
         <translation>NemoVideo 无法接收整条时间线，因此这个项目的时间线只在这台电脑上打开：可以在这里查看、预览和导出。聊天消息会改为编辑云端会话自己的时间线。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="488" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="489" />
         <source>No recent projects</source>
         <translation>没有最近的项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="492" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="493" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="504" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="505" />
         <source>NemoDesk did not close properly last time. Recover the unsaved project?</source>
         <translation>NemoDesk 上次没有正常关闭。要恢复未保存的项目吗？</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="508" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="509" />
         <source>Recover</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="509" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="510" />
         <source>Recover the unsaved project</source>
         <translation>恢复未保存的项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="511" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="512" />
         <source>Discard</source>
         <translation>丢弃</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="547" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="548" />
         <source>Recovering the unsaved project…</source>
         <translation>正在恢复未保存的项目…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="603" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="604" />
         <source>The new language applies after NemoDesk restarts.</source>
         <translation>新的语言在 NemoDesk 重启后生效。</translation>
     </message>
@@ -960,121 +960,121 @@ GPL-3.0-or-later。</translation>
 <context>
     <name>PhotoTray</name>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="411" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="408" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="420" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="417" />
         <source>Drop photos or folders here, or press Ctrl+O to add them.</source>
         <translation>把照片或文件夹拖到这里，或按 Ctrl+O 添加。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="421" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="418" />
         <source>Photo tray</source>
         <translation>照片栏</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="427" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="439" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="424" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="436" />
         <source>Add photos…</source>
         <translation>添加照片…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="428" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="425" />
         <source>Add photos or music (Ctrl+O)</source>
         <translation>添加照片或音乐（Ctrl+O）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="430" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="427" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="431" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="428" />
         <source>Remove the selected files from the tray (Delete)</source>
         <translation>从照片栏移除所选文件（Delete）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="433" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="430" />
         <source>Upload</source>
         <translation>上传</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="434" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="431" />
         <source>Send the photos to the current backend</source>
         <translation>把照片发送到当前后端</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="448" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="445" />
         <source>Add photos or music</source>
         <translation>添加照片或音乐</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="453" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="450" />
         <source>Photos and music (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.mp3 *.wav *.m4a *.aac *.flac *.ogg)</source>
         <translation>照片和音乐 (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.mp3 *.wav *.m4a *.aac *.flac *.ogg)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="456" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="453" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="476" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="473" />
         <source>Could not read the folder: %1</source>
         <translation>无法读取文件夹：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="511" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="508" />
         <source>%n file(s) already in the tray.</source>
         <translation><numerusform>%n 个文件已在照片栏中。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="524" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="521" />
         <source>Unsupported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="525" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="522" />
         <source>Corrupt</source>
         <translation>已损坏</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="526" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="523" />
         <source>Too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="527" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="524" />
         <source>Missing</source>
         <translation>找不到</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="535" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="605" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="532" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="602" />
         <source>Duplicate</source>
         <translation>重复</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="537" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="534" />
         <source>%1 is the same file as %2</source>
         <translation>%1 与 %2 是同一个文件</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="614" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="611" />
         <source>%n file(s)</source>
         <translation><numerusform>%n 个文件</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="618" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="615" />
         <source>%n with problems</source>
         <translation><numerusform>%n 个有问题</numerusform></translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="649" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="655" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="657" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="646" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="652" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="654" />
         <source>Upload failed</source>
         <translation>上传失败</translation>
     </message>
@@ -1315,12 +1315,27 @@ GPL-3.0-or-later。</translation>
         <translation>轨道</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="639" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="614" />
+        <source>pan·zoom</source>
+        <translation>推拉摇移</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="614" />
+        <source>zoom +</source>
+        <translation>放大</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="614" />
+        <source>zoom −</source>
+        <translation>缩小</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="643" />
         <source>Music</source>
         <translation>音乐</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="882" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="888" />
         <source>Transition: {0}, {1} s</source>
         <translation>转场：{0}，{1} 秒</translation>
     </message>
@@ -1328,127 +1343,127 @@ GPL-3.0-or-later。</translation>
 <context>
     <name>TimelineView</name>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="981" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="987" />
         <source>Segment details</source>
         <translation>片段详情</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="982" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="988" />
         <source>Property</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="982" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="988" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="990" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="996" />
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1000" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1006" />
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1002" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1008" />
         <source>Redo</source>
         <translation>重做</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1004" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1010" />
         <source>Copy summary</source>
         <translation>复制摘要</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1006" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1012" />
         <source>Copy the timeline summary (Ctrl+Shift+C)</source>
         <translation>复制时间线摘要（Ctrl+Shift+C）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1009" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1015" />
         <source>Zoom in (Ctrl+wheel)</source>
         <translation>放大（Ctrl+滚轮）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1013" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1019" />
         <source>Zoom out (Ctrl+wheel)</source>
         <translation>缩小（Ctrl+滚轮）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1016" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1022" />
         <source>Fit</source>
         <translation>适应</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1017" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1023" />
         <source>Show the whole timeline</source>
         <translation>显示整条时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1094" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1100" />
         <source>{0} · {1}×{2} · {3} fps</source>
         <translation>{0} · {1}×{2} · {3} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1162" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1168" />
         <source>Segment</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1164" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1170" />
         <source>Track</source>
         <translation>轨道</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1165" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1171" />
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1166" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1172" />
         <source>Duration</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1182" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1188" />
         <source>Project</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1184" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1190" />
         <source>Canvas</source>
         <translation>画布</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1185" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1191" />
         <source>Frame rate</source>
         <translation>帧率</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1186" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1192" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1187" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1193" />
         <source>Tracks</source>
         <translation>轨道</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1198" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1204" />
         <source>Other keys</source>
         <translation>其他键</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1198" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1204" />
         <source>{0} kept as is</source>
         <translation>{0} 保持原样</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1200" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1206" />
         <source>Keys NemoDesk does not use: kept and sent back unchanged</source>
         <translation>NemoDesk 不使用的键：原样保留并发回</translation>
     </message>

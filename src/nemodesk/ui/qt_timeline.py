@@ -609,7 +609,11 @@ class TimelineCanvas(QWidget):
         if tt == TT_VIDEO:
             fx = seg.fx
             if fx is not None and fx.type != "none" and r.width() - it.lead_in > 60:
-                badge = {"kenburns": "KB", "zoom_in": "Z+", "zoom_out": "Z−"}.get(fx.type, "↔")
+                # Words and arrows, not initials: "KB" beside the tray's file sizes read as kilobytes.
+                badge = {
+                    "kenburns": self.tr("pan·zoom"), "zoom_in": self.tr("zoom +"), "zoom_out": self.tr("zoom −"),
+                    "pan_left": "←", "pan_right": "→", "pan_up": "↑", "pan_down": "↓",
+                }.get(fx.type, "↔")  # fmt: skip
                 br = QRectF(
                     r.left() + it.lead_in + 4,
                     r.bottom() - fm.height() - 4,
