@@ -291,6 +291,11 @@ ZH_CN: dict[str, str] = {
     "Discard": "丢弃",
     "Recovering the unsaved project…": "正在恢复未保存的项目…",
     "No sound device: playing without sound": "没有声音设备：无声播放",
+    # unsaved changes
+    "Unsaved changes": "未保存的更改",
+    "Save changes to %1?": "要保存对 %1 的更改吗？",
+    "Your changes will be lost if you don't save them.": "如果不保存，您的更改将会丢失。",
+    "Don't Save": "不保存",
 }
 
 # English plural forms for the %n strings (the English .qm only carries these).

@@ -60,6 +60,27 @@ class OpenedProject:
     def title(self) -> str:
         return self.draft.canvas.title or self.path.stem
 
+    @property
+    def origin(self) -> Path | None:
+        """For an autosave: the project file the work belongs to (None if untitled or an older autosave)."""
+        return _origin_of(self.manifest)
+
+
+def _origin_of(manifest: dict[str, Any]) -> Path | None:
+    origin = manifest.get("origin")
+    return Path(origin) if isinstance(origin, str) and origin else None
+
+
+def project_origin(path: Path) -> Path | None:
+    """The `origin` an autosave names (see save_project), read from its manifest alone; None when it names
+    none (untitled work, an autosave from before this field) or the file cannot be read."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            manifest = json.loads(z.read("manifest.json"))
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile):
+        return None
+    return _origin_of(manifest) if isinstance(manifest, dict) else None
+
 
 # ------------------------------------------------------------------------------------------------- saving
 
@@ -83,12 +104,20 @@ def _write_atomically(target: Path, write: Callable[[Path], None]) -> None:
         raise
 
 
-def save_project(target: Path, draft: Draft | str, resolve: Resolver, *, embed_media: bool = True) -> Path:
+def save_project(
+    target: Path,
+    draft: Draft | str,
+    resolve: Resolver,
+    *,
+    embed_media: bool = True,
+    origin: Path | None = None,
+) -> Path:
     """Write `draft` and its media to `target` (a `.nemodesk` zip), replacing it only once complete.
 
     `draft` may be the exact JSON text to keep (a cloud draft is stored byte for byte). `resolve` maps a media
     id to its file; ids it cannot resolve are listed in the manifest as missing rather than failing the save,
-    because a draft fetched from the cloud may name media that only the cloud holds.
+    because a draft fetched from the cloud may name media that only the cloud holds. `origin` (autosaves
+    only) is the project file the work belongs to, so a recovery reopens under that name and path.
     """
     target = Path(target)
     text = draft if isinstance(draft, str) else draft.dumps()
@@ -122,6 +151,8 @@ def save_project(target: Path, draft: Draft | str, resolve: Resolver, *, embed_m
         "app": _app_version(),
         "media": media,
     }
+    if origin is not None:
+        manifest["origin"] = str(Path(origin).absolute())
 
     def write(tmp: Path) -> None:
         with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as z:
@@ -328,8 +359,9 @@ class Autosave:
         self._started = True
         return recover
 
-    def save(self, draft: Draft | str, resolve: Resolver) -> Path:
-        return save_project(self.file, draft, resolve, embed_media=False)
+    def save(self, draft: Draft | str, resolve: Resolver, project: Path | None = None) -> Path:
+        """`project`: the file the work was opened from or saved to, remembered for the recovery."""
+        return save_project(self.file, draft, resolve, embed_media=False, origin=project)
 
     def load(self, media_dir: Path | None = None) -> OpenedProject:
         return open_project(self.file, media_dir)

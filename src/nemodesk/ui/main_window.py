@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,9 @@ class MainWindow(QMainWindow):
         self._opening = False
         self._autosaving = False
         self._autosave_again = False
+        self._unsaved_box: QMessageBox | None = None  # the open "Save changes?" question, if any
+        self._close_confirmed = False  # the user answered the question for this close: do not ask again
+        self._user_close = False  # the close under way came from Quit (not from code shutting down)
         self.setWindowTitle("NemoDesk")
         self.setAccessibleName("NemoDesk")
         self.resize(1360, 840)
@@ -183,10 +187,11 @@ class MainWindow(QMainWindow):
         settings.triggered.connect(self.open_settings)
         file.addAction(settings)
         file.addSeparator()
-        quit_ = QAction(self.tr("&Quit"), self)
-        quit_.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_.triggered.connect(self.close)
-        file.addAction(quit_)
+        self.quit_action = QAction(self.tr("&Quit"), self)
+        self.quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.quit_requested)
+        file.addAction(self.quit_action)
         edit = self.menuBar().addMenu(self.tr("&Edit"))
         timeline = self.panes["timeline"]
         for name in ("undo_action", "redo_action", "copy_action"):
@@ -330,6 +335,10 @@ class MainWindow(QMainWindow):
     # ---------------------------------------------------------------------------------------- actions
 
     def new_project(self) -> None:
+        if self.controller.ready:
+            self.maybe_save(self._new_project)
+
+    def _new_project(self) -> None:
         c = self.controller
         if c.ready:
             self.project_path = None
@@ -339,17 +348,71 @@ class MainWindow(QMainWindow):
 
     # --------------------------------------------------------------------------------------- projects
 
+    def project_display_name(self) -> str:
+        """The project's file name, else the draft's title, else "Untitled"."""
+        draft = self.controller.draft
+        if self.project_path is not None:
+            return self.project_path.stem
+        if draft is not None and draft.canvas.title:
+            return draft.canvas.title
+        return self.tr("Untitled")
+
     def _update_title(self) -> None:
         """`Name[*] — NemoDesk`: the project's file name (or the draft's title), `*` while unsaved."""
-        draft = self.controller.draft
         self.controller.project_name = self.project_path.stem if self.project_path is not None else None
-        if self.project_path is not None:
-            name = self.project_path.stem
-        elif draft is not None and draft.canvas.title:
-            name = draft.canvas.title
+        self.setWindowTitle(f"{self.project_display_name()}[*] — NemoDesk")
+
+    # -------------------------------------------------------------------------------- unsaved changes
+
+    def has_unsaved_changes(self) -> bool:
+        return self.isWindowModified() and self.controller.draft is not None
+
+    def maybe_save(self, then: Callable[[], None]) -> None:
+        """Before the project is replaced or the window closes: with unsaved changes, ask Save / Don't Save /
+        Cancel, then run `then` unless cancelled (after the save succeeded, for Save). The box is opened with
+        open() and answers through a signal, never exec(): this may run from an async slot."""
+        if not self.has_unsaved_changes():
+            then()
+            return
+        if self._unsaved_box is not None and shiboken6.isValid(self._unsaved_box):
+            self._unsaved_box.raise_()  # already asking (Quit pressed twice): one question at a time
+            return
+        B = QMessageBox.StandardButton
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            self.tr("Unsaved changes"),
+            self.tr("Save changes to %1?").replace("%1", self.project_display_name()),
+            B.Save | B.Discard | B.Cancel,
+            self,
+        )
+        box.setObjectName("unsavedChangesBox")
+        box.setInformativeText(self.tr("Your changes will be lost if you don't save them."))
+        box.button(B.Discard).setText(self.tr("Don't Save"))
+        box.setDefaultButton(B.Save)
+        box.setEscapeButton(B.Cancel)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+
+        def answered(_result: int) -> None:
+            clicked = box.clickedButton()
+            answer = box.standardButton(clicked) if clicked is not None else B.Cancel
+            self._unsaved_box = None
+            box.deleteLater()
+            if answer == B.Save:
+                self._save_then(then)
+            elif answer == B.Discard:
+                then()
+
+        box.finished.connect(answered)
+        self._unsaved_box = box
+        box.open()
+
+    def _save_then(self, then: Callable[[], None]) -> None:
+        """Save (asking for a file when the project has none), then continue; a cancelled file dialog or a
+        failed save stops there, keeping everything."""
+        if self.project_path is None:
+            self._ask_save_path(then)
         else:
-            name = self.tr("Untitled")
-        self.setWindowTitle(f"{name}[*] — NemoDesk")
+            self.save_project_to(self.project_path, then)
 
     def _draft_edited(self) -> None:
         if not self._opening:
@@ -371,18 +434,24 @@ class MainWindow(QMainWindow):
         return dlg
 
     def open_project_dialog(self) -> None:
+        self.maybe_save(self._open_project_dialog)
+
+    def _open_project_dialog(self) -> None:
         dlg = self._file_dialog(self.tr("Open project"), save=False)
         dlg.fileSelected.connect(lambda f: self.open_project_file(Path(f)))
         dlg.open()  # never exec(): this may run from an async slot
 
     def save_project_dialog(self) -> None:
+        self._ask_save_path(None)
+
+    def _ask_save_path(self, then: Callable[[], None] | None) -> None:
         if self.controller.draft is None:
             self.show_message(self.tr("There is nothing to save yet: the timeline is empty."))
             return
         dlg = self._file_dialog(self.tr("Save project"), save=True)
         title = self.controller.draft.canvas.title or self.tr("Untitled")
         dlg.selectFile(projects._safe_name(title) + projects.SUFFIX)
-        dlg.fileSelected.connect(lambda f: self.save_project_to(Path(f)))
+        dlg.fileSelected.connect(lambda f: self.save_project_to(Path(f), then))
         dlg.open()
 
     def save_project(self) -> None:
@@ -392,13 +461,14 @@ class MainWindow(QMainWindow):
         else:
             self.save_project_to(self.project_path)
 
-    def save_project_to(self, path: Path) -> Any:
+    def save_project_to(self, path: Path, then: Callable[[], None] | None = None) -> Any:
+        """Save to `path`; `then` runs once the save succeeded (what the "Save changes?" question goes on to)."""
         path = Path(path)
         if path.suffix.lower() != projects.SUFFIX:
             path = path.with_name(path.name + projects.SUFFIX)
-        return self.controller.spawn(self._save(path), "save-project")
+        return self.controller.spawn(self._save(path, then), "save-project")
 
-    async def _save(self, path: Path) -> None:
+    async def _save(self, path: Path, then: Callable[[], None] | None = None) -> None:
         c = self.controller
         try:
             saved = await c.save_project(path)
@@ -411,6 +481,8 @@ class MainWindow(QMainWindow):
         self.setWindowModified(False)
         self._update_title()
         self.show_message(self.tr("Saved %1.").replace("%1", str(saved)))
+        if then is not None:
+            then()
 
     def open_project_file(self, path: Path, recovered: bool = False) -> None:
         """Open a `.nemodesk` (menu, recent list, command line, a double-click on macOS); waits for the
@@ -431,6 +503,7 @@ class MainWindow(QMainWindow):
         self.show_message(self.tr("Opening %1…").replace("%1", path.name))
         self.tray.clear()  # the tray's photos belong to the project being closed
         try:
+            origin = await c.runner.run(projects.project_origin, path) if recovered else None
             result = await c.open_project(path)
         except UserError as err:
             c.errorShown.emit(human_error(err))
@@ -440,7 +513,7 @@ class MainWindow(QMainWindow):
             self._opening = False
         self.tray.add_uploaded(result.uploaded)
         if recovered:
-            self.project_path = None
+            self.project_path = origin  # the recovered work keeps its project's name and path, if it had one
             self.setWindowModified(True)  # recovered work is not saved anywhere yet
             self._discard_recovery()
         else:
@@ -484,7 +557,7 @@ class MainWindow(QMainWindow):
             act = menu.addAction(p.name)
             act.setToolTip(str(p))
             act.setStatusTip(str(p))
-            act.triggered.connect(lambda _=False, p=p: self.open_project_file(p))
+            act.triggered.connect(lambda _=False, p=p: self.maybe_save(lambda: self.open_project_file(p)))
         if not recent:
             none = menu.addAction(self.tr("No recent projects"))
             none.setEnabled(False)
@@ -572,6 +645,7 @@ class MainWindow(QMainWindow):
             self.autosave.save,
             draft.dumps(),
             files.get,
+            self.project_path,
             on_result=self._autosave_done,
             on_error=self._autosave_failed,
         )
@@ -645,9 +719,26 @@ class MainWindow(QMainWindow):
             self.autosave.stop()  # a clean exit: nothing to recover next time
 
     def closeEvent(self, e: QCloseEvent) -> None:
+        """A close the user asked for (Quit, the title bar) with unsaved changes is ignored and the question
+        asked; the answer closes again. A close from code (shutting down, tests) does not ask."""
+        asked_by_user = e.spontaneous() or self._user_close  # the title bar's close button, or Quit
+        self._user_close = False
+        if asked_by_user and not self._close_confirmed and not self._stopped and self.has_unsaved_changes():
+            e.ignore()
+            self.maybe_save(self._close_after_answer)
+            return
         self.save_layout()
         super().closeEvent(e)
         self.closed.emit()
+
+    def quit_requested(self) -> None:
+        """File > Quit: close the window, asking first about unsaved changes."""
+        self._user_close = True
+        self.close()
+
+    def _close_after_answer(self) -> None:
+        self._close_confirmed = True
+        QTimer.singleShot(0, self.close)  # not from inside the box's finished signal
 
 
 class FileOpener(QObject):
