@@ -730,114 +730,124 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="140" />
-        <location filename="../../src/nemodesk/ui/main_window.py" line="207" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="142" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="221" />
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="141" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="143" />
         <source>Preview</source>
         <translation>预览</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="142" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="144" />
         <source>Exports</source>
         <translation>导出</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="144" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="146" />
         <source>%1 is not available in this build.</source>
         <translation>此版本中没有%1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="157" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="161" />
+        <source>%1 columns</source>
+        <translation>%1 的列</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="161" />
+        <source>Column headers</source>
+        <translation>列标题</translation>
+    </message>
+    <message>
+        <location filename="../../src/nemodesk/ui/main_window.py" line="171" />
         <source>&amp;File</source>
         <translation>文件(&amp;F)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="160" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="174" />
         <source>&amp;New project</source>
         <translation>新建项目(&amp;N)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="164" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="178" />
         <source>&amp;Open project…</source>
         <translation>打开项目(&amp;O)…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="168" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="182" />
         <source>Open &amp;recent</source>
         <translation>最近的项目(&amp;R)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="171" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="185" />
         <source>&amp;Save project</source>
         <translation>保存项目(&amp;S)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="175" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="189" />
         <source>Save project &amp;as…</source>
         <translation>项目另存为(&amp;A)…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="180" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="194" />
         <source>&amp;Export video</source>
         <translation>导出视频(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="185" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="199" />
         <source>&amp;Settings…</source>
         <translation>设置(&amp;S)…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="190" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="204" />
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="195" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="209" />
         <source>&amp;Edit</source>
         <translation>编辑(&amp;E)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="201" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="215" />
         <source>Remove selected photos</source>
         <translation>移除所选照片</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="204" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="218" />
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="206" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="220" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="208" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="222" />
         <source>Chat</source>
         <translation>对话</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="215" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="229" />
         <source>&amp;Help</source>
         <translation>帮助(&amp;H)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="216" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="230" />
         <source>Open the log folder</source>
         <translation>打开日志文件夹</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="219" />
-        <location filename="../../src/nemodesk/ui/main_window.py" line="226" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="233" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="240" />
         <source>About NemoDesk</source>
         <translation>关于 NemoDesk</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="227" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="241" />
         <source>NemoDesk %1
 Turn photos into short videos by chat.
 GPL-3.0-or-later.</source>
@@ -846,133 +856,133 @@ GPL-3.0-or-later.</source>
 GPL-3.0-or-later。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="285" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="299" />
         <source>Your video is ready: %1 (in %2).</source>
         <translation>视频已完成：%1（在 %2）。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="309" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="323" />
         <source>The backend is not ready yet; the photos will upload when you send a message.</source>
         <translation>后端尚未就绪；发送消息时会上传照片。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="358" />
-        <location filename="../../src/nemodesk/ui/main_window.py" line="452" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="372" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="466" />
         <source>Untitled</source>
         <translation>未命名</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="383" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="397" />
         <source>Unsaved changes</source>
         <translation>未保存的更改</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="384" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="398" />
         <source>Save changes to %1?</source>
         <translation>要保存对 %1 的更改吗？</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="389" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="403" />
         <source>Your changes will be lost if you don't save them.</source>
         <translation>如果不保存，您的更改将会丢失。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="390" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="404" />
         <source>Don't Save</source>
         <translation>不保存</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="428" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="442" />
         <source>NemoDesk projects (*.nemodesk)</source>
         <translation>NemoDesk 项目 (*.nemodesk)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="440" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="454" />
         <source>Open project</source>
         <translation>打开项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="449" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="463" />
         <source>There is nothing to save yet: the timeline is empty.</source>
         <translation>还没有可保存的内容：时间线是空的。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="451" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="465" />
         <source>Save project</source>
         <translation>保存项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="483" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="497" />
         <source>Saved %1.</source>
         <translation>已保存 %1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="493" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="507" />
         <source>%1 opens as soon as the backend is ready.</source>
         <translation>后端就绪后将打开 %1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="503" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="517" />
         <source>Opening %1…</source>
         <translation>正在打开 %1…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="525" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="539" />
         <source>the recovered project</source>
         <translation>恢复的项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="526" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="540" />
         <source>Opened %1.</source>
         <translation>已打开%1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="529" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="543" />
         <source>These files are missing and were left out: %1.</source>
         <translation>以下文件缺失，已略去：%1。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="536" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="550" />
         <source>NemoVideo cannot take a whole timeline, so this project's timeline is open on this computer only: you can view it, preview it and export it here. A chat message edits the cloud session's own timeline instead.</source>
         <translation>NemoVideo 无法接收整条时间线，因此这个项目的时间线只在这台电脑上打开：可以在这里查看、预览和导出。聊天消息会改为编辑云端会话自己的时间线。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="562" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="576" />
         <source>No recent projects</source>
         <translation>没有最近的项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="566" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="580" />
         <source>Clear the list</source>
         <translation>清空列表</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="578" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="592" />
         <source>NemoDesk did not close properly last time. Recover the unsaved project?</source>
         <translation>NemoDesk 上次没有正常关闭。要恢复未保存的项目吗？</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="582" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="596" />
         <source>Recover</source>
         <translation>恢复</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="583" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="597" />
         <source>Recover the unsaved project</source>
         <translation>恢复未保存的项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="585" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="599" />
         <source>Discard</source>
         <translation>丢弃</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="621" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="635" />
         <source>Recovering the unsaved project…</source>
         <translation>正在恢复未保存的项目…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/main_window.py" line="678" />
+        <location filename="../../src/nemodesk/ui/main_window.py" line="692" />
         <source>The new language applies after NemoDesk restarts.</source>
         <translation>新的语言在 NemoDesk 重启后生效。</translation>
     </message>

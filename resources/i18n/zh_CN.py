@@ -296,6 +296,9 @@ ZH_CN: dict[str, str] = {
     "Save changes to %1?": "要保存对 %1 的更改吗？",
     "Your changes will be lost if you don't save them.": "如果不保存，您的更改将会丢失。",
     "Don't Save": "不保存",
+    # accessibility
+    "%1 columns": "%1 的列",
+    "Column headers": "列标题",
 }
 
 # English plural forms for the %n strings (the English .qm only carries these).

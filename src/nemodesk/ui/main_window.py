@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -121,6 +122,7 @@ class MainWindow(QMainWindow):
         self._autosave_timer.setSingleShot(True)
         self._autosave_timer.setInterval(self.AUTOSAVE_DELAY_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
+        self._name_headers()
         self._menus()
         self._connect()
         self._restore()
@@ -146,6 +148,18 @@ class MainWindow(QMainWindow):
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setAccessibleName(titles[name])
         return label
+
+    def _name_headers(self) -> None:
+        """A screen reader announces a list's column header as its own item view: name it for its list
+        ("Exports columns") rather than leave it nameless."""
+        for header in self.findChildren(QHeaderView):
+            if header.accessibleName():
+                continue
+            owner = header.parentWidget()
+            title = owner.accessibleName() if owner is not None else ""
+            header.setAccessibleName(
+                self.tr("%1 columns").replace("%1", title) if title else self.tr("Column headers")
+            )
 
     def pane(self, name: str) -> Any:
         return self.panes[name]
