@@ -6,6 +6,7 @@ Every test runs with Qt offscreen and with no real keyring or user directories t
 
 from __future__ import annotations
 
+import gc
 import os
 import shutil
 import threading
@@ -75,6 +76,18 @@ def isolated_dirs(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.delenv("NEMO_TOKEN", raising=False)
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")
     return home
+
+
+@pytest.fixture(autouse=True)
+def collect_qt_garbage_on_the_main_thread():
+    """Collect each test's cyclic garbage here, on the main thread.
+
+    Otherwise a Qt object from a finished test (a window, a controller) is freed whenever the collector next
+    runs, which may be inside a worker thread or a later test's event loop: PySide then deletes a QObject
+    from the wrong thread and the process crashes.
+    """
+    yield
+    gc.collect()
 
 
 @pytest.fixture(autouse=True)

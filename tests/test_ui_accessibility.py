@@ -4,7 +4,6 @@ reader can announce, and Tab from the chat input reaches the photo tray, the tim
 from __future__ import annotations
 
 import pytest
-import shiboken6
 from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -19,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from helpers_ui import make_qloop, run
 from nemodesk.ui.controller import AppController, AppSettings
 from nemodesk.ui.main_window import MainWindow
 
@@ -27,12 +25,9 @@ INTERACTIVE = (QAbstractButton, QLineEdit, QPlainTextEdit, QTextEdit, QComboBox,
 
 
 @pytest.fixture
-def qloop(qapp):
-    yield from make_qloop(qapp)
-
-
-@pytest.fixture
-def window(qtbot, qloop, tmp_path):
+def window(qtbot, tmp_path):
+    """The window without a running loop (as in test_ui_window): nothing async is started, so nothing can
+    outlive the test and fire into deleted widgets in a later test's loop."""
     c = AppController(AppSettings(tmp_path / "settings.ini"), engine_data_dir=tmp_path / "engine")
     w = MainWindow(c)
     qtbot.addWidget(w)
@@ -40,10 +35,11 @@ def window(qtbot, qloop, tmp_path):
     w.activateWindow()
     qtbot.waitExposed(w)
     yield w
-    if shiboken6.isValid(w):
-        w.close()
-    run(qloop, w.aclose(), 60)
-    run(qloop, c.aclose(), 60)
+    for pane in w.panes.values():
+        stop = getattr(pane, "shutdown", None)
+        if callable(stop):
+            stop()
+    c.runner.shutdown()
 
 
 def _name(w: QWidget) -> str:

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import QEvent, QModelIndex, QRect, QSize, Qt, Signal
 from PySide6.QtGui import (
     QAction,
@@ -511,7 +512,8 @@ class PhotoTray(QWidget):
 
     def _checked(self, path: Path, res: FileCheck) -> None:
         item = self._items.get(path)
-        if item is None:  # removed while it was being checked
+        # Removed while it was being checked, or the tray (and its items) went away with the window.
+        if item is None or not shiboken6.isValid(item) or not shiboken6.isValid(self.list):
             return
         data: TrayItem = item.data(ROLE_ITEM)
         data.kind, data.size, data.sha256 = res.kind, res.size, res.sha256
