@@ -608,12 +608,15 @@ class TimelineCanvas(QWidget):
                 p.drawText(dr, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignRight, dur)
         if tt == TT_VIDEO:
             fx = seg.fx
-            if fx is not None and fx.type != "none" and r.width() - it.lead_in > 60:
+            if fx is not None and fx.type != "none":
                 # Words and arrows, not initials: "KB" beside the tray's file sizes read as kilobytes.
                 badge = {
                     "kenburns": self.tr("pan·zoom"), "zoom_in": self.tr("zoom +"), "zoom_out": self.tr("zoom −"),
                     "pan_left": "←", "pan_right": "→", "pan_up": "↑", "pan_down": "↓",
                 }.get(fx.type, "↔")  # fmt: skip
+                if r.width() - it.lead_in < fm.horizontalAdvance(badge) + 16:
+                    badge = "↔"  # too narrow for the word: an arrow still says "moves"
+            if fx is not None and fx.type != "none" and r.width() - it.lead_in >= fm.horizontalAdvance(badge) + 16:
                 br = QRectF(
                     r.left() + it.lead_in + 4,
                     r.bottom() - fm.height() - 4,
