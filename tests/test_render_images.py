@@ -160,7 +160,9 @@ def test_photo_vanishing_mid_render_fails_cleanly(photos, tmp_path: Path):
     draft = photo_draft([photos[1], p], d=15000, size=(64, 36))  # photo 2 is beyond the decode-ahead window
 
     def progress(pr):
-        if pr.frame > 3 and p.exists():
+        # The first report comes with frame 1; photo 2 (at 15 s) is far beyond what the compositor has
+        # decoded by then. Waiting for a later report made this depend on the machine's speed.
+        if p.exists():
             p.unlink()
 
     with pytest.raises(RenderError, match=r"soon_gone\.jpg"):
