@@ -11,17 +11,17 @@
 <context>
     <name>PhotoTray</name>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="508" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="509" />
         <source>%n file(s) already in the tray.</source>
         <translation><numerusform>%n file is already in the tray.</numerusform><numerusform>%n files are already in the tray.</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="611" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="613" />
         <source>%n file(s)</source>
         <translation><numerusform>%n file</numerusform><numerusform>%n files</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="615" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="617" />
         <source>%n with problems</source>
         <translation><numerusform>%n with a problem</numerusform><numerusform>%n with problems</numerusform></translation>
     </message>

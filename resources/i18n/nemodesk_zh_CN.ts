@@ -990,121 +990,121 @@ GPL-3.0-or-later。</translation>
 <context>
     <name>PhotoTray</name>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="408" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="409" />
         <source>Photos</source>
         <translation>照片</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="417" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="418" />
         <source>Drop photos or folders here, or press Ctrl+O to add them.</source>
         <translation>把照片或文件夹拖到这里，或按 Ctrl+O 添加。</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="418" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="419" />
         <source>Photo tray</source>
         <translation>照片栏</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="424" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="436" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="425" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="437" />
         <source>Add photos…</source>
         <translation>添加照片…</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="425" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="426" />
         <source>Add photos or music (Ctrl+O)</source>
         <translation>添加照片或音乐（Ctrl+O）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="427" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="428" />
         <source>Remove</source>
         <translation>移除</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="428" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="429" />
         <source>Remove the selected files from the tray (Delete)</source>
         <translation>从照片栏移除所选文件（Delete）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="430" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="431" />
         <source>Upload</source>
         <translation>上传</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="431" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="432" />
         <source>Send the photos to the current backend</source>
         <translation>把照片发送到当前后端</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="445" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="446" />
         <source>Add photos or music</source>
         <translation>添加照片或音乐</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="450" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="451" />
         <source>Photos and music (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.mp3 *.wav *.m4a *.aac *.flac *.ogg)</source>
         <translation>照片和音乐 (*.jpg *.jpeg *.png *.webp *.gif *.bmp *.tif *.tiff *.heic *.heif *.mp3 *.wav *.m4a *.aac *.flac *.ogg)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="453" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="454" />
         <source>All files (*)</source>
         <translation>所有文件 (*)</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="473" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="474" />
         <source>Could not read the folder: %1</source>
         <translation>无法读取文件夹：%1</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="508" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="509" />
         <source>%n file(s) already in the tray.</source>
         <translation><numerusform>%n 个文件已在照片栏中。</numerusform></translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="521" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="523" />
         <source>Unsupported</source>
         <translation>不支持</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="522" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="524" />
         <source>Corrupt</source>
         <translation>已损坏</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="523" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="525" />
         <source>Too large</source>
         <translation>太大</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="524" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="526" />
         <source>Missing</source>
         <translation>找不到</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="532" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="602" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="534" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="604" />
         <source>Duplicate</source>
         <translation>重复</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="534" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="536" />
         <source>%1 is the same file as %2</source>
         <translation>%1 与 %2 是同一个文件</translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="611" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="613" />
         <source>%n file(s)</source>
         <translation><numerusform>%n 个文件</numerusform></translation>
     </message>
     <message numerus="yes">
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="615" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="617" />
         <source>%n with problems</source>
         <translation><numerusform>%n 个有问题</numerusform></translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="646" />
-        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="652" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="648" />
         <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="654" />
+        <location filename="../../src/nemodesk/ui/qt_photo_tray.py" line="656" />
         <source>Upload failed</source>
         <translation>上传失败</translation>
     </message>
@@ -1347,7 +1347,7 @@ GPL-3.0-or-later。</translation>
     <message>
         <location filename="../../src/nemodesk/ui/qt_timeline.py" line="614" />
         <source>pan·zoom</source>
-        <translation>推拉摇移</translation>
+        <translation>运镜</translation>
     </message>
     <message>
         <location filename="../../src/nemodesk/ui/qt_timeline.py" line="614" />
@@ -1360,12 +1360,12 @@ GPL-3.0-or-later。</translation>
         <translation>缩小</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="643" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="646" />
         <source>Music</source>
         <translation>音乐</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="888" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="891" />
         <source>Transition: {0}, {1} s</source>
         <translation>转场：{0}，{1} 秒</translation>
     </message>
@@ -1373,127 +1373,127 @@ GPL-3.0-or-later。</translation>
 <context>
     <name>TimelineView</name>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="987" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="990" />
         <source>Segment details</source>
         <translation>片段详情</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="988" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="991" />
         <source>Property</source>
         <translation>属性</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="988" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="991" />
         <source>Value</source>
         <translation>值</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="996" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="999" />
         <source>Timeline</source>
         <translation>时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1006" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1009" />
         <source>Undo</source>
         <translation>撤销</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1008" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1011" />
         <source>Redo</source>
         <translation>重做</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1010" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1013" />
         <source>Copy summary</source>
         <translation>复制摘要</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1012" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1015" />
         <source>Copy the timeline summary (Ctrl+Shift+C)</source>
         <translation>复制时间线摘要（Ctrl+Shift+C）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1015" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1018" />
         <source>Zoom in (Ctrl+wheel)</source>
         <translation>放大（Ctrl+滚轮）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1019" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1022" />
         <source>Zoom out (Ctrl+wheel)</source>
         <translation>缩小（Ctrl+滚轮）</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1022" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1025" />
         <source>Fit</source>
         <translation>适应</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1023" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1026" />
         <source>Show the whole timeline</source>
         <translation>显示整条时间线</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1100" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1103" />
         <source>{0} · {1}×{2} · {3} fps</source>
         <translation>{0} · {1}×{2} · {3} 帧/秒</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1168" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1171" />
         <source>Segment</source>
         <translation>片段</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1170" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1173" />
         <source>Track</source>
         <translation>轨道</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1171" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1174" />
         <source>Start</source>
         <translation>开始</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1172" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1175" />
         <source>Duration</source>
         <translation>时长</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1188" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1191" />
         <source>Project</source>
         <translation>项目</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1190" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1193" />
         <source>Canvas</source>
         <translation>画布</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1191" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1194" />
         <source>Frame rate</source>
         <translation>帧率</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1192" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1195" />
         <source>Length</source>
         <translation>长度</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1193" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1196" />
         <source>Tracks</source>
         <translation>轨道</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1204" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1207" />
         <source>Other keys</source>
         <translation>其他键</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1204" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1207" />
         <source>{0} kept as is</source>
         <translation>{0} 保持原样</translation>
     </message>
     <message>
-        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1206" />
+        <location filename="../../src/nemodesk/ui/qt_timeline.py" line="1209" />
         <source>Keys NemoDesk does not use: kept and sent back unchanged</source>
         <translation>NemoDesk 不使用的键：原样保留并发回</translation>
     </message>

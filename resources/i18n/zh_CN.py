@@ -204,7 +204,7 @@ ZH_CN: dict[str, str] = {
     "Undo": "撤销",
     "Redo": "重做",
     "Copy summary": "复制摘要",
-    "pan·zoom": "推拉摇移",
+    "pan·zoom": "运镜",
     "zoom +": "放大",
     "zoom −": "缩小",
     "Copy the timeline summary (Ctrl+Shift+C)": "复制时间线摘要（Ctrl+Shift+C）",

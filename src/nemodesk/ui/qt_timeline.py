@@ -614,9 +614,11 @@ class TimelineCanvas(QWidget):
                     "kenburns": self.tr("pan·zoom"), "zoom_in": self.tr("zoom +"), "zoom_out": self.tr("zoom −"),
                     "pan_left": "←", "pan_right": "→", "pan_up": "↑", "pan_down": "↓",
                 }.get(fx.type, "↔")  # fmt: skip
-                if r.width() - it.lead_in < fm.horizontalAdvance(badge) + 16:
+                # The next segment is drawn over this one's outgoing transition: only the rest is ours.
+                visible = r.width() * (1 - min(seg.overlap_ms, seg.d) / seg.d) - it.lead_in
+                if visible < fm.horizontalAdvance(badge) + 16:
                     badge = "↔"  # too narrow for the word: an arrow still says "moves"
-            if fx is not None and fx.type != "none" and r.width() - it.lead_in >= fm.horizontalAdvance(badge) + 16:
+            if fx is not None and fx.type != "none" and visible >= fm.horizontalAdvance(badge) + 16:
                 br = QRectF(
                     r.left() + it.lead_in + 4,
                     r.bottom() - fm.height() - 4,
