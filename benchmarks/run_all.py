@@ -51,8 +51,11 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"\n{len(rows)} rows in {time.perf_counter() - t:.0f}s; "
         f"{sum(r.ok is False for r in rows)} target(s) missed"
-        + (" (quick mode: inputs too small for the renderer's ratios to mean anything; run without --quick)"
-           if a.quick else ""),
+        + (
+            " (quick mode: inputs too small for the renderer's ratios to mean anything; run without --quick)"
+            if a.quick
+            else ""
+        ),
         flush=True,
     )
     return 0
