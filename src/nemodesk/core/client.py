@@ -317,7 +317,7 @@ class NemoClient:
         if auth:
             await self.ensure_token()
         attempt = 0
-        reauthed = rate_retried = False
+        recovered: set[str] = set() if auth else {"auth"}  # an unauthenticated call has no token to renew
         while True:
             req_kwargs = dict(kwargs)
             if build is not None:
@@ -349,14 +349,7 @@ class NemoClient:
                 code,
                 message or (resp.text[:200] if body is None else None),
             )
-            if isinstance(err, ne.AuthError) and auth and not reauthed:
-                reauthed = True
-                await self._renew_token(rejected=self.identity.token)
-                continue
-            if isinstance(err, ne.RateLimited) and not rate_retried:
-                rate_retried = True
-                wait = _retry_after(resp)
-                await asyncio.sleep(self.rate_limit_wait if wait is None else min(wait, 120.0))
+            if await self._recover_once(err, resp, recovered):
                 continue
             if isinstance(err, ne.ServerError) and idempotent and attempt < self.max_retries:
                 await asyncio.sleep(self._backoff(attempt, _retry_after(resp)))
@@ -365,6 +358,23 @@ class NemoClient:
             if isinstance(err, ne.RateLimited):
                 err.retry_after = _retry_after(resp)
             raise err
+
+    async def _recover_once(self, err: ne.NemoError, resp: httpx.Response, recovered: set[str]) -> bool:
+        """The recoveries any call makes once each before giving up: a renewed token after an auth error, a
+        wait after HTTP 429 (Retry-After, capped at 2 minutes). True means: send the request again.
+
+        Shared by plain requests and the chat stream's opening, which reaches the agent only on success, so
+        sending it again is not a re-send of a processed message."""
+        if isinstance(err, ne.AuthError) and "auth" not in recovered:
+            recovered.add("auth")
+            await self._renew_token(rejected=self.identity.token)
+            return True
+        if isinstance(err, ne.RateLimited) and "rate" not in recovered:
+            recovered.add("rate")
+            wait = _retry_after(resp)
+            await asyncio.sleep(self.rate_limit_wait if wait is None else min(wait, 120.0))
+            return True
+        return False
 
     # ----------------------------------------------------------------------------------- auth
     async def ensure_token(self) -> None:
@@ -976,7 +986,7 @@ class ChatTurn:
         }
         # Keep-alives arrive every few seconds; a read timeout only catches a stream that went silent.
         timeout = httpx.Timeout(max(300.0, c.http.timeout.read or 0.0), connect=5.0)
-        reauthed = rate_retried = False
+        recovered: set[str] = set()
         await c.ensure_token()
         while True:
             req = c.http.build_request(
@@ -1016,14 +1026,7 @@ class ChatTurn:
                 raise ne.ProtocolError("The agent answered without a stream.")
             err = c._error(status, code, message)
             # None of these reached the agent, so sending again is not a re-send of a processed message.
-            if isinstance(err, ne.AuthError) and not reauthed:
-                reauthed = True
-                await c._renew_token(rejected=c.identity.token)
-                continue
-            if isinstance(err, ne.RateLimited) and not rate_retried:
-                rate_retried = True
-                wait = _retry_after(resp)
-                await asyncio.sleep(c.rate_limit_wait if wait is None else min(wait, 120.0))
+            if await c._recover_once(err, resp, recovered):
                 continue
             if isinstance(err, ne.SessionNotFound):
                 new = await c._replace_session(self.session_id)
