@@ -14,15 +14,12 @@ import pytest
 
 from helpers_engine import auth, chat, engine_thread, new_session, poll, state, submit, token, upload
 
-
-@pytest.fixture
-def eng(tmp_path: Path):
-    with engine_thread(tmp_path / "data") as running:
-        yield running
+pytest_plugins = ["engine_fixtures"]
 
 
 @pytest.fixture
 def client(eng):
+    """Longer than engine_fixtures' client: these tests wait for whole chat turns and renders."""
     with httpx.Client(base_url=eng.url, timeout=120) as c:
         yield c
 

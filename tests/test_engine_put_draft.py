@@ -15,7 +15,6 @@ import pytest
 from helpers_engine import (
     auth,
     chat,
-    engine_thread,
     new_session,
     poll,
     state,
@@ -28,17 +27,7 @@ from nemodesk.core import nemo_errors as ne
 from nemodesk.core.client import NemoClient
 from nemodesk.core.identity import Identity
 
-
-@pytest.fixture
-def eng(tmp_path: Path):
-    with engine_thread(tmp_path / "data") as running:
-        yield running
-
-
-@pytest.fixture
-def client(eng):
-    with httpx.Client(base_url=eng.url, timeout=60) as c:
-        yield c
+pytest_plugins = ["engine_fixtures"]
 
 
 def _put(client: httpx.Client, tok: str | None, sid: str, body) -> httpx.Response:

@@ -7,7 +7,6 @@ import os
 import signal
 import sys
 import time
-from pathlib import Path
 
 import av
 import httpx
@@ -16,7 +15,6 @@ import pytest
 from helpers_engine import (
     ATTRIBUTION,
     auth,
-    engine_thread,
     new_session,
     poll,
     submit,
@@ -25,17 +23,7 @@ from helpers_engine import (
     upload,
 )
 
-
-@pytest.fixture
-def eng(tmp_path: Path):
-    with engine_thread(tmp_path / "data") as running:
-        yield running
-
-
-@pytest.fixture
-def client(eng):
-    with httpx.Client(base_url=eng.url, timeout=60) as c:
-        yield c
+pytest_plugins = ["engine_fixtures"]
 
 
 @pytest.fixture
