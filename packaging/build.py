@@ -182,6 +182,15 @@ def tree_size(path: Path) -> tuple[int, int]:
     return total, files
 
 
+def over_budget(bundle_bytes: int, archive_bytes: int) -> list[str]:
+    """The budgets in cfg.SIZE_BUDGET_MB that this build exceeds (none are set for this platform: none)."""
+    budget = cfg.SIZE_BUDGET_MB.get(sys.platform.rstrip("0123456789"), {})
+    measured = {"bundle": bundle_bytes / 1e6, "archive": archive_bytes / 1e6}
+    for what, mb in budget.items():
+        print(f"budget   {what}: {measured[what]:.1f} MB of {mb} MB", flush=True)
+    return [f"{what} {measured[what]:.1f} MB > {mb} MB" for what, mb in budget.items() if measured[what] > mb]
+
+
 def run_self_test() -> dict:
     exe = executable()
     report = BUILD / "selftest-report.json"
@@ -212,13 +221,29 @@ def main(argv: list[str]) -> int:
     saved = strip_debug_info(bundle_dir())
     if saved:
         print(f"stripped {saved / 1e6:.1f} MB of debug info", flush=True)
+    if sys.platform.startswith("linux"):
+        import slim_linux
+
+        step(
+            "trimming what NemoDesk never uses from Qt's ICU data and PyAV's encoders (packaging/slim_linux.py)"
+        )
+        try:
+            for what, n in slim_linux.slim_bundle(bundle_dir(), cfg.QT_LIB_DROPS).items():
+                print(f"   {what}: {n / 1e6:.1f} MB saved", flush=True)
+        except slim_linux.SlimError as err:
+            print(f"build FAILED: {err}", flush=True)
+            return 1
     t_freeze = time.monotonic() - t0 - t_venv
     archive = make_archive()
     size, files = tree_size(bundle_dir())
     print(f"bundle   {bundle_dir().relative_to(ROOT)}: {size / 1e6:.1f} MB in {files} files")
     print(f"archive  {archive.relative_to(ROOT)}: {archive.stat().st_size / 1e6:.1f} MB")
+    over = over_budget(size, archive.stat().st_size)
     print(f"time     venv {t_venv:.0f}s, PyInstaller {t_freeze:.0f}s, total {time.monotonic() - t0:.0f}s")
     print(f"run it:  {executable().relative_to(ROOT)}")
+    if over:
+        print("build FAILED: over the size budget: " + "; ".join(over), flush=True)
+        return 1
     if args.self_test:
         result = run_self_test()
         if not result.get("ok") or result["exit_code"] != 0:

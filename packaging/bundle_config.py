@@ -22,6 +22,11 @@ DOC_UTI = "ai.nemovideo.nemodesk.project"
 COPYRIGHT = "Copyright © The NemoDesk team. GPL-3.0-or-later."
 
 
+# Size budgets in MB (10^6 bytes) by sys.platform: the unpacked bundle and its archive. `run.py build` fails
+# when a build exceeds one, so a dependency upgrade that bloats the bundle is caught where it happens.
+SIZE_BUDGET_MB: dict[str, dict[str, int]] = {"linux": {"bundle": 250, "archive": 110}}
+
+
 def exe_name(platform: str = sys.platform) -> str:
     """The executable's name: lower case as Linux commands are, the product name elsewhere."""
     return "nemodesk" if platform.startswith("linux") else APP_NAME
@@ -181,7 +186,9 @@ QT_PLUGINS: dict[str, set[str] | None] = {
     "xcbglintegrations": None,
     "wayland-decoration-client": None,
     "wayland-graphics-integration-client": None,
-    "wayland-shell-integration": None,
+    # xdg-shell is what desktop compositors speak; ivi-shell (cars), fullscreen-shell (kiosks), qt-shell
+    # (Qt's own compositor) and the deprecated wl-shell are not desktops.
+    "wayland-shell-integration": {"xdg-shell"},
     "egldeviceintegrations": set(),
     "generic": set(),
     "networkinformation": set(),
@@ -195,6 +202,13 @@ QT_PLUGINS: dict[str, set[str] | None] = {
     "multimedia": set(),
     "vectorimageformats": set(),  # SVG/Lottie for Qt Quick's VectorImage
 }
+
+# Qt libraries that PyInstaller's Qt hooks collect for plugins left out above, which nothing that ships
+# loads (build.py fails a Linux build if a shipped library still names one as needed): the network module
+# (for the tls and network-information plugins), the kiosk EGLFS integration, the wl-shell protocol.
+QT_LIB_DROPS = frozenset(
+    {"Qt6Network", "Qt6EglFSDeviceIntegration", "Qt6EglFsKmsSupport", "Qt6WlShellIntegration"}
+)
 
 # Qt's own translations: only the base Qt strings (file dialogs, context menus) in the languages NemoDesk
 # speaks; the rest are for Qt tools we do not ship.
@@ -236,6 +250,9 @@ def keep_qt_file(dest: str) -> bool:
         return wanted is None or _plugin_base(rest[-1]) in wanted
     if len(rest) >= 2 and rest[0] == "translations":
         return bool(QT_TRANSLATION_KEEP.match(rest[-1]))
+    # Qt's libraries: in Qt/lib on Linux, beside the Python modules on Windows
+    if (len(rest) == 1 or (len(rest) == 2 and rest[0] == "lib")) and _plugin_base(rest[-1]) in QT_LIB_DROPS:
+        return False
     return not (rest and rest[0] in ("qml", "qmltooling"))
 
 

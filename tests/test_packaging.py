@@ -125,6 +125,13 @@ def test_info_plist_has_retina_principal_class_and_document_type():
         ("PySide6/Qt/translations/assistant_en.qm", False),
         ("PySide6/Qt/qml/QtQuick/qmldir", False),
         ("PySide6/Qt/lib/libQt6Widgets.so.6", True),
+        ("PySide6/Qt/lib/libQt6Network.so.6", False),
+        ("PySide6/Qt6Network.dll", False),
+        ("PySide6/Qt/lib/libQt6EglFSDeviceIntegration.so.6", False),
+        ("PySide6/Qt/lib/libQt6WaylandClient.so.6", True),
+        ("PySide6/Qt/plugins/wayland-shell-integration/libxdg-shell.so", True),
+        ("PySide6/Qt/plugins/wayland-shell-integration/libivi-shell.so", False),
+        ("PySide6/QtNetwork.abi3.so", True),  # a Python module: QT_EXCLUDES keeps it out, not this filter
         ("av.libs/libavcodec-1234.so.61", True),
         ("pi_heif.libs/libheif.so", True),
     ],

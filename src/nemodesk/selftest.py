@@ -208,6 +208,75 @@ def check_decode(fmt: str) -> str:
     return detail
 
 
+def check_icu() -> str:
+    """Qt's ICU data still answers what Qt asks of it (the Linux bundle ships a slimmed copy of it).
+
+    Qt reaches ICU for collation (the file dialog sorts names with it), time-zone names and legacy text
+    codecs. Chinese must sort by pinyin, which root collation does not do, so a missing Chinese collation
+    table shows here rather than as a user's oddly sorted folder.
+    """
+    from PySide6.QtCore import QCollator, QLocale, QStringDecoder, QTimeZone
+
+    words = ["张", "阿", "波"]  # zhang, a, bo
+    got = sorted(words, key=QCollator(QLocale("zh_CN")).sortKey)
+    if got != ["阿", "波", "张"]:
+        raise AssertionError(f"Chinese collation sorted {got}, not by pinyin (阿 波 张)")
+    missing = [
+        c
+        for c in ("GB18030", "Big5", "Shift_JIS", "EUC-KR", "windows-1252")
+        if not QStringDecoder(c).isValid()
+    ]
+    if missing:
+        raise AssertionError(f"text codecs missing: {missing}")
+    detail = f"pinyin collation; {len(QStringDecoder.availableCodecs())} text codecs"
+    if sys.platform.startswith("linux"):  # Windows and macOS name zones in the system's language, not ICU's
+        zone = QTimeZone(b"Asia/Shanghai").displayName(
+            QTimeZone.TimeType.StandardTime, QTimeZone.NameType.LongName, QLocale("zh_CN")
+        )
+        if "中国" not in zone:
+            raise AssertionError(f"Asia/Shanghai in Chinese is {zone!r}, expected 中国标准时间")
+        detail += f"; Asia/Shanghai is {zone}"
+    return detail
+
+
+# H.264 is what NemoDesk exports; the Linux bundle replaces the HEVC and AV1 encoder libraries that PyAV's
+# FFmpeg links with stand-ins that refuse (packaging/slim_linux.py): they must refuse, never crash.
+EXPORT_ENCODER = "libx264"
+STUBBED_ENCODERS = ("libx265", "libsvtav1")
+
+
+def _encode_three_frames(codec: str) -> int:
+    import av
+    import numpy as np
+
+    buf = io.BytesIO()
+    with av.open(buf, "w", format="mp4") as out:
+        stream = out.add_stream(codec, rate=25)
+        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
+        for i in range(3):
+            frame = av.VideoFrame.from_ndarray(np.full((64, 64, 3), 40 * i, np.uint8), format="rgb24")
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    return len(buf.getvalue())
+
+
+def check_encoders() -> str:
+    """libx264 encodes; each encoder the Linux bundle stubs out either works or refuses with an error."""
+    import av
+
+    size = _encode_three_frames(EXPORT_ENCODER)
+    if size < 200:
+        raise AssertionError(f"{EXPORT_ENCODER} wrote only {size} bytes for three frames")
+    states = []
+    for codec in STUBBED_ENCODERS:
+        try:
+            _encode_three_frames(codec)
+            states.append(f"{codec} works")
+        except (av.FFmpegError, ValueError) as err:
+            states.append(f"{codec} refuses ({type(err).__name__})")
+    return f"{EXPORT_ENCODER} encodes ({size} bytes); " + ", ".join(states)
+
+
 def check_keyring() -> str:
     """Report the keyring backend, and round-trip a dummy secret through it when there is a real one.
 
@@ -448,6 +517,10 @@ def run(report_path: Path | None = None, *, only: set[str] | None = None) -> Rep
         for fmt in PHOTO_FORMATS:
             if want(f"decode:{fmt}"):
                 run_check(report, f"decode:{fmt}", lambda fmt=fmt: check_decode(fmt))
+        if want("icu"):
+            run_check(report, "icu", check_icu)
+        if want("encoders"):
+            run_check(report, "encoders", check_encoders)
         if want("keyring"):
             run_check(report, "keyring", check_keyring)
         if want("render"):
@@ -473,7 +546,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         action="append",
         default=None,
-        help="run only this check (imports, decode:JPEG, ..., keyring, render); repeatable",
+        help="run only this check (imports, decode:JPEG, ..., icu, encoders, keyring, render); repeatable",
     )
     args = parser.parse_args(argv)
     from nemodesk.core.paths import log_dir
