@@ -53,14 +53,27 @@ def ensure_env(kind: str) -> None:
         print("Setting up NemoDesk's environment in .venv (first run only)...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
     digest = pins_digest()
-    done = {line.split(":")[0] for line in (STAMP.read_text().splitlines() if STAMP.exists() else [])
-            if line.endswith(":" + digest)}
+    done = {
+        line.split(":")[0]
+        for line in (STAMP.read_text().splitlines() if STAMP.exists() else [])
+        if line.endswith(":" + digest)
+    }
     if kind in done or (kind == "app" and done) or (kind == "test" and done & {"bench", "build"}):
         return
     extras = EXTRAS[kind]
     print(f"Installing NemoDesk and its pinned dependencies {extras}...", flush=True)
-    cmd = [str(venv_python()), "-m", "pip", "install", "--disable-pip-version-check", "-q",
-           "-c", str(ROOT / "requirements/constraints.txt"), "-e", f"{ROOT}{extras}"]
+    cmd = [
+        str(venv_python()),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "-q",
+        "-c",
+        str(ROOT / "requirements/constraints.txt"),
+        "-e",
+        f"{ROOT}{extras}",
+    ]
     subprocess.run(cmd, check=True)
     STAMP.write_text("".join(f"{k}:{digest}\n" for k in sorted(done | {kind})))
 
@@ -69,10 +82,14 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> int:
     return subprocess.call(cmd, cwd=ROOT, env=env)
 
 
+LINTED = ("src", "tests", "benchmarks", "packaging", "scripts", "resources", "run.py")
+
+
 def run_tests(args: list[str]) -> int:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", PYTHONUTF8="1")
     steps = [
-        ("lint", [str(venv_bin("ruff")), "check", "src", "tests", "benchmarks", "run.py"]),
+        ("lint", [str(venv_bin("ruff")), "check", *LINTED]),
+        ("format", [str(venv_bin("ruff")), "format", "--check", *LINTED]),
         ("layers", [str(venv_bin("lint-imports"))]),
     ]
     for name, cmd in steps:

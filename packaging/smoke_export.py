@@ -21,7 +21,6 @@ import itertools
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from smoke_window import X11, session_pids, start_xvfb  # noqa: E402
+from smoke_window import X11, session_pids, start_xvfb, stop_app  # noqa: E402
 
 PROJECT = "Smoke trip"
 PHOTOS = ("rocket.jpg", "coffee.png", "chelsea.png", "astronaut.png", "hubble_deep_field.jpg")
@@ -167,17 +166,7 @@ def run(exe: Path, timeout: float, screenshot: Path | None) -> dict:
     except (RuntimeError, subprocess.SubprocessError) as err:
         result["error"] = str(err)
     finally:
-        if app.poll() is None:
-            app.terminate()
-            try:
-                app.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                app.kill()
-        for pid in session_pids(app.pid):
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_app(app)
         log.close()
         if not result["ok"]:
             result["output_tail"] = (work / "stdout.txt").read_text(errors="replace")[-3000:]

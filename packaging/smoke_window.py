@@ -241,6 +241,21 @@ def session_pids(sid: int) -> list[int]:
     return out
 
 
+def stop_app(app: subprocess.Popen) -> None:
+    """End the app if it is still running, and whatever it started (the engine), by its session's pids."""
+    if app.poll() is None:
+        app.terminate()
+        try:
+            app.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            app.kill()
+    for pid in session_pids(app.pid):  # only what this app started, by pid
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
 def one_run(cmd: list[str], timeout: float, screenshot: Path | None) -> dict:
     xvfb, display = start_xvfb()
     home = Path(tempfile.mkdtemp(prefix="nemodesk-smoke-"))
@@ -293,17 +308,7 @@ def one_run(cmd: list[str], timeout: float, screenshot: Path | None) -> dict:
             result["error"] = f"exit status {code}"
         return result
     finally:
-        if app.poll() is None:
-            app.terminate()
-            try:
-                app.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                app.kill()
-        for pid in session_pids(app.pid):  # only what this app started, by pid
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
+        stop_app(app)
         log.close()
         if not result["ok"]:
             result["output_tail"] = (home / "stdout.txt").read_text(errors="replace")[-2000:]

@@ -41,8 +41,14 @@ def media_dir() -> Path:
 def photos(media_dir: Path, tmp_path: Path) -> list[Path]:
     """Copies of the sample photos, so no test can touch the originals."""
     out = []
-    for name in ("rocket.jpg", "coffee.png", "chelsea.png", "astronaut.png", "grace_hopper.jpg",
-                 "hubble_deep_field.jpg"):
+    for name in (
+        "rocket.jpg",
+        "coffee.png",
+        "chelsea.png",
+        "astronaut.png",
+        "grace_hopper.jpg",
+        "hubble_deep_field.jpg",
+    ):
         dst = tmp_path / "photos" / name
         dst.parent.mkdir(exist_ok=True)
         shutil.copyfile(media_dir / name, dst)

@@ -27,18 +27,46 @@ from nemodesk.core.draft import (
 SAMPLE = {
     "m": {"title": "Lisbon trip", "width": 1920, "height": 1080, "fps": 30, "fit": "blur", "cloudKey": 1},
     "t": [
-        {"tt": 0, "m": {"name": "Photos"}, "sg": [
-            {"s": 0, "d": 3000, "m": {"src": "media:9f2c", "name": "IMG_0412.HEIC",
-                                      "fx": {"type": "kenburns", "from": [0, 0, 1.0], "to": [0.1, 0.05, 1.25],
-                                             "ease": "inout"},
-                                      "blur": 0.6, "fit": "cover", "tr": {"type": "crossfade", "d": 600}}},
-            {"d": 3000, "m": {"src": "media:aa", "x-cloud": {"nested": [1, 2]}}, "extraSeg": True},
-        ]},
-        {"tt": 1, "m": {"name": "BGM"}, "sg": [
-            {"s": 0, "d": 30000, "m": {"src": "media:77ab", "name": "Lo-fi", "vol": 0.35, "in": 0, "fi": 500,
-                                       "fo": 2000}}]},
-        {"tt": 7, "m": {"name": "Title"}, "sg": [
-            {"s": 0, "d": 3000, "m": {"text": "Urban Dreams", "style": "title", "pos": "center"}}]},
+        {
+            "tt": 0,
+            "m": {"name": "Photos"},
+            "sg": [
+                {
+                    "s": 0,
+                    "d": 3000,
+                    "m": {
+                        "src": "media:9f2c",
+                        "name": "IMG_0412.HEIC",
+                        "fx": {
+                            "type": "kenburns",
+                            "from": [0, 0, 1.0],
+                            "to": [0.1, 0.05, 1.25],
+                            "ease": "inout",
+                        },
+                        "blur": 0.6,
+                        "fit": "cover",
+                        "tr": {"type": "crossfade", "d": 600},
+                    },
+                },
+                {"d": 3000, "m": {"src": "media:aa", "x-cloud": {"nested": [1, 2]}}, "extraSeg": True},
+            ],
+        },
+        {
+            "tt": 1,
+            "m": {"name": "BGM"},
+            "sg": [
+                {
+                    "s": 0,
+                    "d": 30000,
+                    "m": {"src": "media:77ab", "name": "Lo-fi", "vol": 0.35, "in": 0, "fi": 500, "fo": 2000},
+                }
+            ],
+        },
+        {
+            "tt": 7,
+            "m": {"name": "Title"},
+            "sg": [{"s": 0, "d": 3000, "m": {"text": "Urban Dreams", "style": "title", "pos": "center"}}],
+        },
         {"tt": 42, "weird": "track"},
     ],
     "topLevelUnknown": {"a": [None, 1.5]},
@@ -66,14 +94,18 @@ def test_missing_start_follows_previous_segment_with_transition_overlap():
 
 
 def test_audio_segments_without_start_lie_end_to_end():
-    t = Track.make(TT_AUDIO, "BGM", [Segment.make(1000, tr={"type": "crossfade", "d": 500}), Segment.make(1000)])
+    t = Track.make(
+        TT_AUDIO, "BGM", [Segment.make(1000, tr={"type": "crossfade", "d": 500}), Segment.make(1000)]
+    )
     assert [p.start for p in t.placed()] == [0, 1000]
 
 
 def test_editing_through_views_writes_the_dict_and_relayout_sets_starts():
     d = Draft.new()
     v = d.video_track(create=True)
-    v.set_segments([Segment.make(2000, src="media:a", tr=Transition.make("cut")), Segment.make(2000, src="media:b")])
+    v.set_segments(
+        [Segment.make(2000, src="media:a", tr=Transition.make("cut")), Segment.make(2000, src="media:b")]
+    )
     v.segments[0].d = 4000
     v.segments[1].fx = Effect.make("zoom_in")
     d.relayout()
@@ -100,11 +132,21 @@ def test_editing_through_views_writes_the_dict_and_relayout_sets_starts():
         ({"m": {"fps": 0}}, "m.fps", "must be > 0"),
         ({"m": {"fit": "stretch"}}, "m.fit", "must be one of"),
         ({"t": [{"tt": 1, "sg": [{"d": 5, "m": {"vol": 3}}]}]}, "t[0].sg[0].m.vol", "must be <= 2"),
-        ({"t": [{"tt": 0, "sg": [{"d": 5, "m": {"fx": {"type": "spin"}}}]}]}, "t[0].sg[0].m.fx.type", "must be one of"),
-        ({"t": [{"tt": 0, "sg": [{"d": 5, "m": {"fx": {"type": "kenburns", "to": [0, 0]}}}]}]},
-         "t[0].sg[0].m.fx.to", "must be [x, y, zoom]"),
-        ({"t": [{"tt": 0, "sg": [{"d": 5, "m": {"tr": {"type": "crossfade", "d": -5}}}]}]},
-         "t[0].sg[0].m.tr.d", "must be >= 0"),
+        (
+            {"t": [{"tt": 0, "sg": [{"d": 5, "m": {"fx": {"type": "spin"}}}]}]},
+            "t[0].sg[0].m.fx.type",
+            "must be one of",
+        ),
+        (
+            {"t": [{"tt": 0, "sg": [{"d": 5, "m": {"fx": {"type": "kenburns", "to": [0, 0]}}}]}]},
+            "t[0].sg[0].m.fx.to",
+            "must be [x, y, zoom]",
+        ),
+        (
+            {"t": [{"tt": 0, "sg": [{"d": 5, "m": {"tr": {"type": "crossfade", "d": -5}}}]}]},
+            "t[0].sg[0].m.tr.d",
+            "must be >= 0",
+        ),
         ({"t": [{"tt": 7, "sg": [{"d": 5, "m": {"text": 5}}]}]}, "t[0].sg[0].m.text", "must be a string"),
     ],
 )
@@ -140,15 +182,31 @@ point = st.tuples(st.floats(-1, 1), st.floats(-1, 1), st.floats(0.5, 3)).map(lis
 def segments(draw, tt):
     meta = draw(extra_keys)
     if tt == TT_VIDEO:
-        meta |= draw(st.fixed_dictionaries({}, optional={
-            "src": names, "name": names, "blur": st.floats(0, 1), "fit": st.sampled_from(["blur", "cover", "contain"]),
-            "fx": st.fixed_dictionaries({"type": st.sampled_from(FX_TYPES)}, optional={"from": point, "to": point}),
-            "tr": st.fixed_dictionaries({"type": st.sampled_from(TRANSITION_TYPES), "d": st.integers(0, 2000)}),
-        }))
+        meta |= draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "src": names,
+                    "name": names,
+                    "blur": st.floats(0, 1),
+                    "fit": st.sampled_from(["blur", "cover", "contain"]),
+                    "fx": st.fixed_dictionaries(
+                        {"type": st.sampled_from(FX_TYPES)}, optional={"from": point, "to": point}
+                    ),
+                    "tr": st.fixed_dictionaries(
+                        {"type": st.sampled_from(TRANSITION_TYPES), "d": st.integers(0, 2000)}
+                    ),
+                },
+            )
+        )
     elif tt == TT_AUDIO:
         meta |= draw(st.fixed_dictionaries({}, optional={"src": names, "vol": st.floats(0, 2), "fi": finite}))
     else:
-        meta |= draw(st.fixed_dictionaries({}, optional={"text": names, "style": st.sampled_from(["title", "caption"])}))
+        meta |= draw(
+            st.fixed_dictionaries(
+                {}, optional={"text": names, "style": st.sampled_from(["title", "caption"])}
+            )
+        )
     seg = {"d": draw(finite | st.integers(1, 100000))} | draw(extra_keys)
     if draw(st.booleans()):
         seg["s"] = draw(st.integers(0, 100000))
@@ -182,9 +240,14 @@ def test_encode_decode_is_identity_on_valid_drafts(doc):
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=6),
-    lambda kids: st.lists(kids, max_size=4)
-    | st.dictionaries(st.sampled_from(["t", "tt", "sg", "d", "s", "m", "fx", "tr", "type", "from", "width", "vol"]),
-                      kids, max_size=4),
+    lambda kids: (
+        st.lists(kids, max_size=4)
+        | st.dictionaries(
+            st.sampled_from(["t", "tt", "sg", "d", "s", "m", "fx", "tr", "type", "from", "width", "vol"]),
+            kids,
+            max_size=4,
+        )
+    ),
     max_leaves=30,
 )
 

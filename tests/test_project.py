@@ -54,6 +54,16 @@ def test_round_trip_keeps_draft_bytes_and_media(photos, music, tmp_path):
     assert opened.title == "Lisbon trip"
 
 
+def test_opened_media_keep_their_own_names(photos, music, tmp_path):
+    """The tray shows the extracted files: they must be called what the user called them."""
+    draft, files = _draft(photos, music)
+    target = save_project(tmp_path / "p.nemodesk", draft, files.get)
+    opened = open_project(target, tmp_path / "extracted")
+    assert {p.name for p in opened.media.values()} == {p.name for p in files.values()}
+    again = open_project(target, tmp_path / "extracted")  # a second open reuses the same files
+    assert again.media == opened.media
+
+
 def test_missing_media_are_listed_not_fatal(photos, music, tmp_path):
     draft, files = _draft(photos, music)
     del files["media:0001"]

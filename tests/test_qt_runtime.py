@@ -28,7 +28,9 @@ print(before - sys.getrefcount(None))
 
 def test_void_qt_calls_keep_none_alive():
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    out = subprocess.run([sys.executable, "-c", SNIPPET], env=env, capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", SNIPPET], env=env, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, f"Qt loop aborted the interpreter: {out.stderr[-500:]}"
     lost = int(out.stdout.strip())
     assert lost < 1000, f"None lost {lost} references in 200,000 Qt calls"

@@ -27,8 +27,15 @@ def test_photos_in_order_with_crossfades_and_alternating_moves():
 
 
 def test_music_is_trimmed_to_the_video_and_title_added():
-    d = build_slideshow(refs(2), music=MediaRef("media:m", "song.m4a", duration_ms=60000), aspect="9:16",
-                        title="Urban Dreams", seconds=2, transition="dip_black", transition_ms=500)
+    d = build_slideshow(
+        refs(2),
+        music=MediaRef("media:m", "song.m4a", duration_ms=60000),
+        aspect="9:16",
+        title="Urban Dreams",
+        seconds=2,
+        transition="dip_black",
+        transition_ms=500,
+    )
     assert d.canvas.size == (1080, 1920)
     music = d.first_track(TT_AUDIO).segments[0]
     assert music.d == d.duration_ms() == 3500 and music.fo == 1750 and music.vol == 0.8
@@ -49,7 +56,9 @@ def test_transition_never_eats_most_of_a_short_photo():
     assert d.video_track().segments[0].tr.d == 200
 
 
-@pytest.mark.parametrize("kwargs", [{"aspect": "3:7"}, {"transition": "spin"}, {"fx": "wobble"}, {"seconds": 0}])
+@pytest.mark.parametrize(
+    "kwargs", [{"aspect": "3:7"}, {"transition": "spin"}, {"fx": "wobble"}, {"seconds": 0}]
+)
 def test_bad_options_are_refused(kwargs):
     with pytest.raises(ValueError):
         build_slideshow(refs(1), **kwargs)

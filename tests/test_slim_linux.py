@@ -15,14 +15,16 @@ import sys
 from pathlib import Path
 
 import av
-import pytest
 import PySide6
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "packaging"))
 import slim_linux  # noqa: E402
 
-pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the diet is for the Linux bundle")
+pytestmark = pytest.mark.skipif(
+    not sys.platform.startswith("linux"), reason="the diet is for the Linux bundle"
+)
 
 QT_LIB = Path(PySide6.__file__).parent / "Qt" / "lib"
 AV_DIR = Path(av.__file__).parent
@@ -102,7 +104,9 @@ def test_slimmed_icu_still_collates_chinese_and_names_zones(tmp_path: Path):
 
 def test_icu_check_fails_when_chinese_data_is_gone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """The self-test's icu check is what vouches for the slimmed data: it must catch a missing locale."""
-    monkeypatch.setattr(slim_linux, "_KEPT_LOCALE_ITEM", slim_linux.re.compile(r"^(?:root|en)(?:_\w+)*\.res$"))
+    monkeypatch.setattr(
+        slim_linux, "_KEPT_LOCALE_ITEM", slim_linux.re.compile(r"^(?:root|en)(?:_\w+)*\.res$")
+    )
     lib_dir = slim_icu_copy(tmp_path)
     entry = self_test("icu", tmp_path, LD_LIBRARY_PATH=str(lib_dir))
     assert not entry["ok"]

@@ -69,8 +69,17 @@ class _Checker:
             return False
         return True
 
-    def num(self, m: Json, key: str, path: str, lo: float, hi: float, *, lo_open: bool = False,
-            integer: bool = False) -> None:
+    def num(
+        self,
+        m: Json,
+        key: str,
+        path: str,
+        lo: float,
+        hi: float,
+        *,
+        lo_open: bool = False,
+        integer: bool = False,
+    ) -> None:
         if key not in m or m[key] is None:
             return
         v = m[key]
@@ -246,8 +255,13 @@ class Effect(_View):
     KNOWN = ("type", "from", "to", "ease")
 
     @classmethod
-    def make(cls, type: str, start: tuple[float, float, float] | None = None,
-             end: tuple[float, float, float] | None = None, ease: str | None = None) -> Effect:
+    def make(
+        cls,
+        type: str,
+        start: tuple[float, float, float] | None = None,
+        end: tuple[float, float, float] | None = None,
+        ease: str | None = None,
+    ) -> Effect:
         raw: Json = {"type": type}
         if start is not None:
             raw["from"] = list(start)
@@ -258,8 +272,12 @@ class Effect(_View):
         return cls(raw)
 
     type = property(lambda self: self._get("type", "none"), lambda self, v: self._set("type", v))
-    start = property(lambda self: self._get("from"), lambda self, v: self._set("from", None if v is None else list(v)))
-    end = property(lambda self: self._get("to"), lambda self, v: self._set("to", None if v is None else list(v)))
+    start = property(
+        lambda self: self._get("from"), lambda self, v: self._set("from", None if v is None else list(v))
+    )
+    end = property(
+        lambda self: self._get("to"), lambda self, v: self._set("to", None if v is None else list(v))
+    )
     ease = property(lambda self: self._get("ease", "inout"), lambda self, v: self._set("ease", v))
 
 
@@ -434,8 +452,14 @@ class Draft(_View):
         return cls.decode(doc)
 
     @classmethod
-    def new(cls, width: int = 1920, height: int = 1080, fps: float = 30, title: str | None = None,
-            fit: str = "blur") -> Draft:
+    def new(
+        cls,
+        width: int = 1920,
+        height: int = 1080,
+        fps: float = 30,
+        title: str | None = None,
+        fit: str = "blur",
+    ) -> Draft:
         m: Json = {"width": width, "height": height, "fps": fps, "fit": fit}
         if title:
             m["title"] = title

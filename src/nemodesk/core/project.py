@@ -277,7 +277,11 @@ def _extract_media(
                 raise ProjectError(f"{path.name}: the member {arc!r} points outside the project.")
             if out_dir is None:
                 out_dir = _default_media_dir(path)
-            dest = out_dir / PurePosixPath(arc).name
+            # Each member gets a folder of its own (the archive name is unique) so the file keeps the name the
+            # user gave it: the tray shows "rocket.jpg", not the archive's "000_rocket.jpg".
+            name = entry.get("name")
+            name = _safe_name(name) if isinstance(name, str) and name.strip(" .") else PurePosixPath(arc).name
+            dest = out_dir / PurePosixPath(arc).stem / name
             dest.parent.mkdir(parents=True, exist_ok=True)
             info = z.getinfo(arc)
             if not (dest.is_file() and dest.stat().st_size == info.file_size):

@@ -41,8 +41,16 @@ SIMPLE_MOVES: dict[str, tuple[tuple[float, float, float], tuple[float, float, fl
     "pan_down": ((0.0, -0.06, 1.15), (0.0, 0.06, 1.15)),
 }
 
-ASPECT_WORDS = {"16:9": "16:9", "landscape": "16:9", "9:16": "9:16", "vertical": "9:16", "portrait": "9:16",
-                "1:1": "1:1", "square": "1:1", "4:5": "4:5"}
+ASPECT_WORDS = {
+    "16:9": "16:9",
+    "landscape": "16:9",
+    "9:16": "9:16",
+    "vertical": "9:16",
+    "portrait": "9:16",
+    "1:1": "1:1",
+    "square": "1:1",
+    "4:5": "4:5",
+}
 
 MUSIC_VOLUME = 0.8
 MUSIC_FADE_IN_MS = 500
