@@ -59,6 +59,9 @@ def windows_strings(v: str | None = None) -> dict[str, str]:
     }
 
 
+MACOS_MINIMUM = "14.0"
+
+
 def info_plist(v: str | None = None) -> dict:
     """Info.plist keys for NemoDesk.app: Retina rendering, a real NSApplication, and .nemodesk documents."""
     v = v or version()
@@ -69,7 +72,10 @@ def info_plist(v: str | None = None) -> dict:
         "CFBundleShortVersionString": v,
         "CFBundleVersion": v,
         "CFBundlePackageType": "APPL",
-        "LSMinimumSystemVersion": "11.0",
+        # The oldest macOS the bundled wheels run on: PySide6 6.11 is built for 13, and on a macOS 14+ build
+        # runner pip picks numpy's wheels that link the macOS 14 Accelerate. Finder then says "needs a newer
+        # macOS" instead of the app failing to start.
+        "LSMinimumSystemVersion": MACOS_MINIMUM,
         "LSApplicationCategoryType": "public.app-category.video",
         "NSHighResolutionCapable": True,
         "NSPrincipalClass": "NSApplication",

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import shiboken6
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from helpers_ui import make_qloop, run, until
 from nemodesk.core.draft import TT_VIDEO
@@ -153,12 +153,22 @@ def test_save_quit_reopen_from_the_command_line_and_a_file_open_event(
     run(qloop, c2.send_message("make photo 1 last 5 seconds"))
     segs = c2.draft.first_track(TT_VIDEO).segments
     assert round(segs[0].d) == 5000 and len(segs) == 3 and w2.isWindowModified()
-    # macOS: a double-clicked project arrives as a QFileOpenEvent on the application
+    # macOS: a double-clicked project arrives as a QFileOpenEvent on the application. The window has unsaved
+    # changes, so it asks first, as File > Open does: Cancel keeps them, Don't Save opens the file.
+    B = QMessageBox.StandardButton
     opener = FileOpener(w2)
     qapp.installEventFilter(opener)
     try:
         before = len(opened)
         QApplication.sendEvent(qapp, QFileOpenEvent(str(saved)))
+        box = w2._unsaved_box
+        assert box is not None and box.isVisible() and box.text() == "Save changes to trip?"
+        box.button(B.Cancel).click()
+        qtbot.wait(200)
+        assert len(opened) == before and round(c2.draft.first_track(TT_VIDEO).segments[0].d) == 5000
+        assert w2.isWindowModified()
+        QApplication.sendEvent(qapp, QFileOpenEvent(str(saved)))
+        w2._unsaved_box.button(B.Discard).click()
         run(qloop, until(lambda: len(opened) > before, 60, "the file-open event"))
     finally:
         qapp.removeEventFilter(opener)

@@ -767,6 +767,7 @@ class FileOpener(QObject):
         if event.type() == QEvent.Type.FileOpen:
             path = event.file() or event.url().toLocalFile()  # type: ignore[attr-defined]
             if path.lower().endswith(projects.SUFFIX):
-                self.window.open_project_file(Path(path))
+                # the same question as File > Open: a double-click in Finder must not drop unsaved work
+                self.window.maybe_save(lambda: self.window.open_project_file(Path(path)))
                 return True
         return False
