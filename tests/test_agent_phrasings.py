@@ -46,6 +46,7 @@ def probes(d: Draft) -> dict[str, Any]:
     segs = video.segments if video else []
     music = d.first_track(TT_AUDIO)
     m = music.segments[0] if music and music.segments else None
+    tail = music.segments[-1] if m else None  # a short song repeats: its fade-out is on the last repeat
     texts = [s for t in d.tracks_of(TT_TEXT) for s in t.segments]
     names = {s.src: s.name for s in segs}
     return {
@@ -59,7 +60,7 @@ def probes(d: Draft) -> dict[str, Any]:
         "blur": [s.blur for s in segs],
         "title": next((s.text for s in texts if s.style == "title"), None),
         "captions": [(s.text, names.get(s.meta.get("anchor"))) for s in texts if s.style == "caption"],
-        "music": (m.name, m.vol, m.fi, m.fo) if m else None,
+        "music": (m.name, m.vol, m.fi, tail.fo) if m and tail else None,
         "music_in": m.in_ if m else None,
         "total": d.duration_ms(),
         "starts": [s.s for s in segs],

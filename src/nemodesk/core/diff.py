@@ -12,6 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nemodesk.core.draft import TT_AUDIO, TT_TEXT, TT_VIDEO, Draft, Segment
+from nemodesk.core.music import is_repeat
 from nemodesk.core.summary import seconds
 
 MAX_SENTENCES = 8
@@ -64,6 +65,8 @@ def _items(draft: Draft | None, tt: int) -> list[_Item]:
     n = 0
     for track in draft.tracks_of(tt):
         for seg in track.segments:
+            if is_repeat(seg):
+                continue  # a short song's repeats are laid out anew after every edit: not a change of music
             n += 1
             base = seg.src or seg.name or (seg.text if tt == TT_TEXT else None) or f"#{n}"
             out.append(_Item((base, seen[base]), seg, n))
@@ -139,6 +142,13 @@ def _video_sentences(before: Draft | None, after: Draft | None) -> list[str]:
     return out
 
 
+def _music_fade_out(draft: Draft | None) -> float:
+    """The music's fade-out, which sits where the music ends: on the last repeat of a short song."""
+    track = draft.first_track(TT_AUDIO) if draft is not None else None
+    segs = track.segments if track is not None else []
+    return float(segs[-1].fo) if segs else 0.0
+
+
 def _music_sentences(before: Draft | None, after: Draft | None) -> list[str]:
     old, new = _items(before, TT_AUDIO), _items(after, TT_AUDIO)
     if not old and not new:
@@ -149,14 +159,15 @@ def _music_sentences(before: Draft | None, after: Draft | None) -> list[str]:
         return ["Music removed"]
     out: list[str] = []
     a, b = old[0].seg, new[0].seg
+    fo_a, fo_b = _music_fade_out(before), _music_fade_out(after)
     if [i.key for i in old] != [i.key for i in new]:
         out.append(f"Music changed: {old[0].label} → {new[0].label}")
     if a.vol != b.vol:
         out.append(f"Music volume {_pct(a.vol)} → {_pct(b.vol)}")
     if a.fi != b.fi:
         out.append(f"Music fade-in {seconds(a.fi)} s → {seconds(b.fi)} s")
-    if a.fo != b.fo:
-        out.append(f"Music fade-out {seconds(a.fo)} s → {seconds(b.fo)} s")
+    if fo_a != fo_b:
+        out.append(f"Music fade-out {seconds(fo_a)} s → {seconds(fo_b)} s")
     if a.in_ != b.in_:
         out.append(f"Music now starts {seconds(b.in_)} s into the song")
     return out

@@ -21,6 +21,7 @@ from nemodesk.core.draft import (
     Track,
     Transition,
 )
+from nemodesk.core.music import lay_song
 
 # Ken Burns moves as (from, to) in normalised centre x, y and zoom. Alternating them keeps a slideshow
 # from feeling like the same push-in ten times; every move stays inside the photo at its zoom.
@@ -139,10 +140,12 @@ def build_slideshow(
     total = draft.duration_ms()
     if music is not None:
         length = total if music.duration_ms is None else min(total, music.duration_ms)
-        draft.add_track(Track.make(TT_AUDIO, track_names["audio"], [Segment.make(
+        track = Track.make(TT_AUDIO, track_names["audio"], [Segment.make(
             round(length), s=0, src=music.src, name=music.name, vol=MUSIC_VOLUME, in_=0,
             fi=MUSIC_FADE_IN_MS, fo=min(MUSIC_FADE_OUT_MS, round(length / 2)),
-        )]))  # fmt: skip
+        )])  # fmt: skip
+        lay_song(track, total, music.duration_ms)  # a song shorter than the video repeats
+        draft.add_track(track)
     if title:
         draft.add_track(Track.make(TT_TEXT, track_names["title"], [Segment.make(
             min(TITLE_MS, round(total)), s=0, text=title, style="title", pos="center",

@@ -8,6 +8,7 @@ The exact format is the seed's (`Timeline (3 tracks): 1. Video: city timelapse (
 from __future__ import annotations
 
 from nemodesk.core.draft import TT_AUDIO, TT_TEXT, TT_VIDEO, Draft, Segment, Track
+from nemodesk.core.music import is_repeat
 
 DEFAULT_LABELS = {TT_VIDEO: "Video", TT_AUDIO: "Audio", TT_TEXT: "Text"}
 
@@ -43,6 +44,8 @@ def _content(track: Track) -> str:
         return ", ".join(_segment_title(s, TT_TEXT) for s in segs[:3]) + (
             f" +{len(segs) - 3} more" if len(segs) > 3 else ""
         )
+    if len(segs) > 1 and all(is_repeat(s) for s in segs[1:]):
+        return f"{_segment_title(segs[0], track.tt)} ×{len(segs)}"  # a short song played again
     if len(segs) <= 2:
         return ", ".join(_segment_title(s, track.tt) for s in segs)
     return f"{len(segs)} clips"

@@ -26,6 +26,7 @@ from nemodesk.core.draft import (
     Transition,
     validate,
 )
+from nemodesk.core.music import lay_song, song_tail
 from nemodesk.core.slideshow import (
     MUSIC_FADE_IN_MS,
     MUSIC_FADE_OUT_MS,
@@ -281,7 +282,14 @@ def finish(draft: Draft, ctx: EditContext) -> None:
             src = (seg.get("m") or {}).get("src")
             if src is not None and src not in starts:
                 starts[src] = (seg["s"], seg["d"])
-    for audio in draft.tracks_of(TT_AUDIO):
+    for n, audio in enumerate(draft.tracks_of(TT_AUDIO)):
+        head = music_segment(draft) if n == 0 else None
+        if head is not None:
+            media = ctx.by_id(head.src)
+            song_ms = media.duration_ms if media is not None else None
+            # the music track: its song repeats when the video is longer (False: a hand-made soundtrack)
+            if lay_song(audio, total, song_ms, default_fade_out=MUSIC_FADE_OUT_MS):
+                continue
         kept = []
         for seg in audio.segments:
             start = float(seg.s or 0)
@@ -671,6 +679,10 @@ def do_set_volume(draft: Draft, intent: it.SetVolume, ctx: EditContext) -> Chang
 
 def do_set_fade(draft: Draft, intent: it.SetFade, ctx: EditContext) -> Change:
     seg = _music_or_refuse(draft)
+    if intent.which != "in":
+        seg = (
+            song_tail(draft.first_track(TT_AUDIO)) or seg
+        )  # the music's end: the last repeat of a short song
     ms = round(intent.seconds * 1000)
     if ms > seg.d / 2:
         ms = round(seg.d / 2)
