@@ -11,7 +11,7 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QGuiApplication
 
 from helpers_timeline import SmallController, close_qasync_loop, sample_draft
-from nemodesk.core.draft import TT_AUDIO, TT_TEXT, TT_VIDEO
+from nemodesk.core.draft import TT_AUDIO, TT_TEXT, TT_VIDEO, Segment
 from nemodesk.ui.qt_timeline import HEADER_W, TimelineView
 
 
@@ -234,3 +234,23 @@ def test_scrubbing_the_ruler_moves_the_playhead_and_paints(view, qtbot):
     c.repaint()
     assert moved[0] == pytest.approx(1000, abs=20) and moved[-1] == pytest.approx(2500, abs=20)
     assert c.playhead_ms == moved[-1]
+
+
+def test_waveforms_paint_for_music_that_starts_between_pixels(view, qtbot):
+    """A short song's repeat starts wherever the first play ends, rarely on a whole pixel."""
+    v, ctl = view
+    qtbot.waitUntil(lambda: not v.canvas.media_pending(), timeout=15_000)
+    draft = ctl.draft.copy()
+    music = draft.first_track(TT_AUDIO)
+    head = music.segments[0]
+    head.d = 3333
+    repeat = Segment.make(4667, s=3333, src=head.src, name=head.name, vol=head.vol, in_=0, fo=2000)
+    repeat.meta["loop"] = 1
+    music.set_segments([head, repeat])
+    v.set_draft(draft)
+    for zoom in (100, 37, 13):
+        v.canvas.set_zoom(zoom)
+        for x in (0, 1.7):
+            v.canvas.scroll_to(x)
+            img = v.canvas.grab().toImage()  # paints: an exception in paintEvent fails the test
+            assert not img.isNull()

@@ -422,6 +422,12 @@ class TimelineCanvas(QWidget):
 
     def paintEvent(self, event: Any) -> None:
         p = QPainter(self)
+        try:
+            self._paint(p)
+        finally:
+            p.end()  # even when painting fails: a painter left open on the widget crashes Qt
+
+    def _paint(self, p: QPainter) -> None:
         p.setRenderHint(QPainter.RenderHint.Antialiasing)
         col = self._colors()
         p.fillRect(self.rect(), col["bg"])
@@ -680,10 +686,9 @@ class TimelineCanvas(QWidget):
             while xi < x1:
                 t0 = (xi - r.left()) / self.px_per_s * 1000 + seg.in_
                 t1 = t0 + 1000 / self.px_per_s
-                a, b = (
-                    int(t0 / 1000 * PEAKS_PER_SECOND),
-                    max(int(t1 / 1000 * PEAKS_PER_SECOND), int(t0 / 1000 * PEAKS_PER_SECOND) + 1),
-                )
+                # a segment that starts between two pixels puts the first column a hair before the song's start
+                a = max(0, int(t0 / 1000 * PEAKS_PER_SECOND))
+                b = max(int(t1 / 1000 * PEAKS_PER_SECOND), a + 1)
                 v = float(peaks[a:b].max()) if a < len(peaks) else 0.0
                 v *= self._gain_at(seg, (xi - r.left()) / self.px_per_s * 1000)
                 lines.append((QPointF(xi + 0.5, mid - v * amp), QPointF(xi + 0.5, mid + v * amp)))
