@@ -248,6 +248,8 @@ def test_waveforms_paint_for_music_that_starts_between_pixels(view, qtbot):
     repeat.meta["loop"] = 1
     music.set_segments([head, repeat])
     v.set_draft(draft)
+    labels = [v.canvas._segment_label(it) for it in v.canvas.items if it.lane.track.tt == TT_AUDIO]
+    assert labels == ["♪ Lo-fi · 35%", "↻ Lo-fi"]
     for zoom in (100, 37, 13):
         v.canvas.set_zoom(zoom)
         for x in (0, 1.7):

@@ -56,6 +56,7 @@ from PySide6.QtWidgets import (
 )
 
 from nemodesk.core.draft import TT_AUDIO, TT_TEXT, TT_VIDEO, Draft, Placed, Segment, Track
+from nemodesk.core.music import is_repeat
 from nemodesk.ui import theme
 from nemodesk.ui.tasks import TaskRunner
 from nemodesk.ui.timeline_media import PEAKS_PER_SECOND, load_thumbnail, waveform_peaks
@@ -652,6 +653,8 @@ class TimelineCanvas(QWidget):
         if tt == TT_VIDEO:
             return f"{it.placed.index + 1}. {seg.name or seg.src or self.tr('photo')}"
         name = seg.name or self.tr("Music")
+        if is_repeat(seg):
+            return f"↻ {name}"  # the song again: the video is longer than it
         return f"♪ {name} · {round(seg.vol * 100)}%"
 
     def _paint_filmstrip(self, p: QPainter, it: SegItem, r: QRectF) -> None:
