@@ -350,3 +350,12 @@ def test_relative_moves() -> None:
     assert chat.names[:4] == ["chelsea.png", "coffee.png", "rocket.jpg", "astronaut.png"]
     t = chat.say("第一张往前移一位")
     assert not t.changed and "最前面" in t.text
+
+
+def test_asking_for_more_photos_from_the_end_than_there_are_says_so_plainly() -> None:
+    chat = Chat(session(4))
+    chat.say("make a slideshow")
+    turn = chat.say("delete the last 8 photos")
+    assert not turn.changed
+    assert "There is no photo 8 from the end: the timeline has 4." in turn.text
+    assert "-8" not in turn.text

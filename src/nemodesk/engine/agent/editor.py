@@ -190,7 +190,9 @@ def resolve(draft: Draft, ref: it.Ref, ctx: EditContext) -> int:
     idx = pos - 1 if pos > 0 else n + pos
     if not 0 <= idx < n or pos == 0:
         raise Refusal(
-            f"There is no photo {pos if pos > 0 else ref.describe()}: the timeline has {n}.",
+            f"There is no photo {pos}: the timeline has {n}."
+            if pos > 0
+            else f"There is no photo {-pos} from the end: the timeline has {n}.",
             f"没有第{pos}张：时间线上只有 {n} 张。" if pos > 0 else f"时间线上只有 {n} 张。",
         )
     return idx
@@ -872,6 +874,12 @@ def do_swap(draft: Draft, intent: it.Swap, ctx: EditContext) -> Change:
 def do_remove(draft: Draft, intent: it.Remove, ctx: EditContext) -> Change:
     segs = need_timeline(draft)
     gone = resolve_many(draft, intent.refs, ctx)
+    if intent.keep:
+        gone = [i for i in range(len(segs)) if i not in set(gone)]
+        if not gone:
+            raise Refusal(
+                "Those are all the photos there are: nothing to remove.", "这些就是全部照片：没有可删除的。"
+            )
     if len(gone) >= len(segs):
         raise Refusal(
             "That would leave the timeline empty: keep at least one photo.",

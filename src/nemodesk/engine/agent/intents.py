@@ -205,6 +205,7 @@ class Swap(Intent):
 class Remove(Intent):
     action: ClassVar[str] = "remove"
     refs: tuple[Ref, ...] = ()
+    keep: bool = False  # "keep only photos 1-4": the refs are what stays
 
 
 @_register

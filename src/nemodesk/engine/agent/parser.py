@@ -770,6 +770,12 @@ def rule_order(c: Clause) -> list[Intent] | None:
         return None
     if (
         c.refs
+        and c.has(r"\bkeep\s+(?:just|only)\b|\bonly\s+keep\b|只保留|只留|仅保留")
+        and not c.has(NOT_A_PHOTO)
+    ):
+        return [Remove(tuple(c.refs), keep=True)]
+    if (
+        c.refs
         and c.has(
             r"\bremove\b|\bdelete\b|\bdrop\b|take\s+out|get\s+rid\s+of|\bcut\b|删除|删掉|去掉|移除|不要|拿掉|去除"
         )
