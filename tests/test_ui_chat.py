@@ -129,3 +129,20 @@ def test_errors_notices_and_local_replies_are_shown(pane):
     c.appReply.emit("Local engine: unlimited.")
     text = pane.transcript()
     assert "⚠ You have run out" in text and "Still working..." in text and "NemoDesk" in text
+
+
+def test_chips_follow_the_timeline_an_opened_project_gets_follow_ups(pane, photos):
+    from nemodesk.core.draft import Draft
+    from nemodesk.core.slideshow import MediaRef, build_slideshow
+
+    starters = pane.chip_texts()
+    draft = build_slideshow([MediaRef(f"media:{i}", p.name) for i, p in enumerate(photos[:3])])
+    pane.controller.draftChanged.emit(draft)  # what opening a project does, without a chat turn
+    assert pane.chip_texts() == pane.followup_examples() and "export" in pane.chip_texts()
+    pane.controller.busyChanged.emit(True)
+    pane.controller.draftChanged.emit(Draft.new())  # a new, empty project while a turn is running
+    assert pane.chip_texts() == starters
+    chips = [pane.chips.itemAt(i).widget() for i in range(1, pane.chips.count())]
+    assert chips and not any(w.isEnabled() for w in chips)
+    pane.controller.draftChanged.emit(None)
+    assert pane.chip_texts() == starters

@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from nemodesk.core.draft import Draft
 from nemodesk.core.routing import GuiAction, GuiKind, gui_actions
 from nemodesk.ui.theme import colors
 
@@ -126,6 +127,8 @@ class ChatPane(QWidget):
         c.appReply.connect(self._on_app_reply)
         c.errorShown.connect(lambda t: self._add("error", t))
         c.turnFinished.connect(self._on_turn_finished)
+        if hasattr(c, "draftChanged"):
+            c.draftChanged.connect(self._on_draft_changed)
         c.busyChanged.connect(self._set_busy)
         c.backendStatus.connect(
             lambda state, _text: self.send_button.setEnabled(state == "ready" or self.busy)
@@ -229,6 +232,16 @@ class ChatPane(QWidget):
             self._agent_entry = None
         self._set_chips(self.followup_examples())
         self._schedule()
+
+    def _on_draft_changed(self, draft: Draft | None) -> None:
+        """Chips that fit the timeline: starters while it is empty (a new project), follow-ups once it has
+        photos (after a chat turn, a project opened or recovered)."""
+        video = draft.video_track() if draft is not None else None
+        segs = video.segments if video is not None else []
+        wanted = self.followup_examples() if segs else self.starter_examples()
+        if self.chip_texts() != wanted:
+            self._set_chips(wanted)
+            self._set_busy(self.busy)  # new chips start enabled; not while a turn runs
 
     def _add(self, role: str, text: str) -> None:
         if text:
