@@ -260,6 +260,11 @@ def elf_files(bundle: Path) -> list[Path]:
     return [p for p in sorted(bundle.rglob("*")) if is_elf(p)]
 
 
+def needs_of(bundle: Path) -> dict[Path, list[str]]:
+    """Every ELF file of the bundle with the libraries it needs: read once, for every step that asks."""
+    return {p: needed(p) for p in elf_files(bundle)}
+
+
 def build_stub(stub: EncoderStub, lib: Path, imported: set[str], work: Path) -> Path:
     """Compile the stand-in with the real library's soname; it must export everything that is imported."""
     args = []
@@ -280,16 +285,16 @@ def build_stub(stub: EncoderStub, lib: Path, imported: set[str], work: Path) -> 
     return out
 
 
-def stub_encoders(bundle: Path, work: Path, files: list[Path] | None = None) -> int:
+def stub_encoders(bundle: Path, work: Path, needs: dict[Path, list[str]] | None = None) -> int:
     """Replace each encoder library in ENCODER_STUBS with its stand-in; returns the bytes saved."""
-    files = files if files is not None else elf_files(bundle)
+    needs = needs if needs is not None else needs_of(bundle)
     saved = 0
     for stub in ENCODER_STUBS:
-        libs = [p for p in files if _library_base(p.name) == stub.library]
+        libs = [p for p in needs if _library_base(p.name) == stub.library]
         if len(libs) != 1:
             raise SlimError(f"expected one {stub.library} in the bundle, found {[p.name for p in libs]}")
         lib = libs[0]
-        importers = [p for p in files if p != lib and lib.name in needed(p)]
+        importers = [p for p, names in needs.items() if p != lib and lib.name in names]
         if not importers:
             raise SlimError(f"nothing in the bundle loads {lib.name}; drop it instead of stubbing it")
         exported = dynamic_symbols(lib, defined=True)
@@ -307,11 +312,11 @@ def stub_encoders(bundle: Path, work: Path, files: list[Path] | None = None) -> 
 
 def slim_bundle(bundle: Path, dropped_qt_libs: Iterable[str] = ()) -> dict[str, int]:
     """Every Linux diet step on a PyInstaller bundle; returns bytes saved per step."""
-    files = elf_files(bundle)
-    dangling = needs_of_dropped(bundle, dropped_qt_libs, files)
+    needs = needs_of(bundle)
+    dangling = needs_of_dropped(bundle, dropped_qt_libs, needs)
     if dangling:
         raise SlimError("shipped libraries need Qt libraries the spec leaves out: " + "; ".join(dangling))
-    icu_libs = [p for p in files if re.match(r"libicudata\.so\.\d+$", p.name)]
+    icu_libs = [p for p in needs if re.match(r"libicudata\.so\.\d+$", p.name)]
     if not icu_libs:
         raise SlimError("no libicudata in the bundle: Qt's ICU has moved; update packaging/slim_linux.py")
     saved = {"ICU data": 0}
@@ -322,17 +327,19 @@ def slim_bundle(bundle: Path, dropped_qt_libs: Iterable[str] = ()) -> dict[str, 
             saved["ICU data"] += slim_icu_library(lib, work)
         stubs = Path(tmp) / "stubs"
         stubs.mkdir()
-        saved["HEVC/AV1 encoders"] = stub_encoders(bundle, stubs, files)
+        saved["HEVC/AV1 encoders"] = stub_encoders(bundle, stubs, needs)
     return saved
 
 
-def needs_of_dropped(bundle: Path, dropped: Iterable[str], files: list[Path] | None = None) -> list[str]:
+def needs_of_dropped(
+    bundle: Path, dropped: Iterable[str], needs: dict[Path, list[str]] | None = None
+) -> list[str]:
     """`file: library` for each shipped ELF that needs a library the spec left out (by base name)."""
     bases = {f"lib{d}" for d in dropped}
     present = {p.name for p in bundle.rglob("*")}
     return [
         f"{f.relative_to(bundle)}: {name}"
-        for f in (files if files is not None else elf_files(bundle))
-        for name in needed(f)
+        for f, names in (needs if needs is not None else needs_of(bundle)).items()
+        for name in names
         if name not in present and name.split(".so")[0] in bases
     ]
