@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from nemodesk.core.draft import TT_AUDIO, TT_TEXT, TT_VIDEO, Draft, Segment
-from nemodesk.core.music import is_repeat
+from nemodesk.core.music import is_repeat, song_tail
 from nemodesk.core.summary import seconds
 
 MAX_SENTENCES = 8
@@ -145,8 +145,8 @@ def _video_sentences(before: Draft | None, after: Draft | None) -> list[str]:
 def _music_fade_out(draft: Draft | None) -> float:
     """The music's fade-out, which sits where the music ends: on the last repeat of a short song."""
     track = draft.first_track(TT_AUDIO) if draft is not None else None
-    segs = track.segments if track is not None else []
-    return float(segs[-1].fo) if segs else 0.0
+    tail = song_tail(track) if track is not None else None
+    return float(tail.fo) if tail is not None else 0.0
 
 
 def _music_sentences(before: Draft | None, after: Draft | None) -> list[str]:

@@ -127,8 +127,7 @@ class ChatPane(QWidget):
         c.appReply.connect(self._on_app_reply)
         c.errorShown.connect(lambda t: self._add("error", t))
         c.turnFinished.connect(self._on_turn_finished)
-        if hasattr(c, "draftChanged"):
-            c.draftChanged.connect(self._on_draft_changed)
+        c.draftChanged.connect(self._on_draft_changed)
         c.busyChanged.connect(self._set_busy)
         c.backendStatus.connect(
             lambda state, _text: self.send_button.setEnabled(state == "ready" or self.busy)
@@ -167,6 +166,7 @@ class ChatPane(QWidget):
             b.setCursor(Qt.CursorShape.PointingHandCursor)
             b.setToolTip(self.tr("Send this message"))
             b.clicked.connect(lambda _=False, t=text: self.send(t))
+            b.setEnabled(not self.busy)  # chips that arrive during a turn wait for it, like the others
             self.chips.addWidget(b)
 
     def chip_texts(self) -> list[str]:
@@ -241,7 +241,6 @@ class ChatPane(QWidget):
         wanted = self.followup_examples() if segs else self.starter_examples()
         if self.chip_texts() != wanted:
             self._set_chips(wanted)
-            self._set_busy(self.busy)  # new chips start enabled; not while a turn runs
 
     def _add(self, role: str, text: str) -> None:
         if text:

@@ -285,13 +285,12 @@ def finish(draft: Draft, ctx: EditContext) -> None:
             if src is not None and src not in starts:
                 starts[src] = (seg["s"], seg["d"])
     for n, audio in enumerate(draft.tracks_of(TT_AUDIO)):
-        head = music_segment(draft) if n == 0 else None
-        if head is not None:
-            media = ctx.by_id(head.src)
+        segs = audio.segments
+        if n == 0 and segs:  # the music track: its song repeats when the video is longer
+            media = ctx.by_id(segs[0].src)
             song_ms = media.duration_ms if media is not None else None
-            # the music track: its song repeats when the video is longer (False: a hand-made soundtrack)
             if lay_song(audio, total, song_ms, default_fade_out=MUSIC_FADE_OUT_MS):
-                continue
+                continue  # (False: a hand-made soundtrack, trimmed segment by segment below)
         kept = []
         for seg in audio.segments:
             start = float(seg.s or 0)
@@ -875,7 +874,8 @@ def do_remove(draft: Draft, intent: it.Remove, ctx: EditContext) -> Change:
     segs = need_timeline(draft)
     gone = resolve_many(draft, intent.refs, ctx)
     if intent.keep:
-        gone = [i for i in range(len(segs)) if i not in set(gone)]
+        kept = set(gone)
+        gone = [i for i in range(len(segs)) if i not in kept]
         if not gone:
             raise Refusal(
                 "Those are all the photos there are: nothing to remove.", "这些就是全部照片：没有可删除的。"
