@@ -324,31 +324,32 @@ class TimelineCanvas(QWidget):
                 key = ("thumb", src)
                 if (src, h) in self._thumbs or key in self._loading:
                     continue
-                path = self._resolve(src)
-                if path is None:
-                    continue
-                self._loading.add(key)
-                self._runner.run_task(
+                self._load(
+                    key,
+                    src,
                     load_thumbnail,
-                    path,
                     h,
-                    on_result=lambda img, s=src, h=h, k=key: self._thumb_ready(s, h, img, k),
-                    on_error=lambda err, s=src, k=key: self._media_failed(s, err, k),
+                    done=lambda img, s=src, h=h, k=key: self._thumb_ready(s, h, img, k),
                 )
             elif tt == TT_AUDIO:
                 key = ("peaks", src)
                 if src in self._peaks or key in self._loading:
                     continue
-                path = self._resolve(src)
-                if path is None:
-                    continue
-                self._loading.add(key)
-                self._runner.run_task(
-                    waveform_peaks,
-                    path,
-                    on_result=lambda pk, s=src, k=key: self._peaks_ready(s, pk, k),
-                    on_error=lambda err, s=src, k=key: self._media_failed(s, err, k),
+                self._load(
+                    key, src, waveform_peaks, done=lambda pk, s=src, k=key: self._peaks_ready(s, pk, k)
                 )
+
+    def _load(
+        self, key: tuple[str, str], src: str, fn: Callable[..., Any], *args: Any, done: Callable[[Any], None]
+    ) -> None:
+        """Run `fn(path, *args)` for a segment's file off the GUI thread; `done` gets the result."""
+        path = self._resolve(src)
+        if path is None:
+            return
+        self._loading.add(key)
+        self._runner.run_task(
+            fn, path, *args, on_result=done, on_error=lambda err: self._media_failed(src, err, key)
+        )
 
     def _thumb_ready(self, src: str, h: int, img: Any, key: tuple[str, Any]) -> None:
         self._loading.discard(key)
